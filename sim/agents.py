@@ -1,0 +1,251 @@
+"""The agents: anti-ISIS ground units, ISIS cells and air wings (Mesa CellAgents).
+
+Agents decide; the model's phases compute the shared fields they read (pressure, targets, areas)
+with numpy once a day, so per-agent Python stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+from sim.factions import AIR_WINGS, GROUND_FACTIONS
+from sim.friction import air_incident
+from sim.geography import RIVER_NONE, TERRAIN_DESERT
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+
+_NEIGHBOUR_STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
+
+
+class GroundUnit(CellAgent):
+    """An ISF, PMF, SDF or SAA formation; its faction record says which camp it serves."""
+
+    def __init__(
+        self,
+        model: BorderModel,
+        cell,
+        *,
+        faction: str,
+        strength: float,
+        label: str,
+        objective: tuple[int, int] | None = None,
+        objective_pocket: str | None = None,
+    ):
+        super().__init__(model)
+        self.cell = cell
+        self.faction = faction
+        self.camp = GROUND_FACTIONS[faction].camp
+        self.strength = float(strength)
+        self.initial_strength = float(strength)
+        self.readiness = 1.0
+        self.posture = "holding"
+        self.objective = objective
+        self.objective_pocket = objective_pocket
+        self.halted_until = -1
+        self.move_credit_km = 0.0
+        self.label = label
+
+    @property
+    def halted(self) -> bool:
+        return self.halted_until > self.model.day
+
+    def advance(self) -> None:
+        """Hold when halted or in contact, otherwise move toward today's target."""
+        model = self.model
+        if self.halted:
+            self.posture = "halted"
+            return
+        if model.in_contact(self):
+            self.posture = "engaged"
+            return
+        target = model.choose_target(self)
+        if target is None:
+            self.posture = "holding"
+            self.move_credit_km = 0.0
+            return
+        self.posture = "advancing"
+        p = model.params
+        self.move_credit_km += p.advance_km_per_day * self.readiness
+        area = model.operating_area(self.faction)
+        while True:
+            step = _best_step(model, self.cell.coordinate, target, area, p)
+            if step is None or step[1] > self.move_credit_km:
+                break
+            self.move_credit_km -= step[1]
+            self.cell = model.grid[step[0]]
+            if model.in_contact(self):
+                break
+        # credit carries over at most one cell's worth, so slow units still creep forward
+        self.move_credit_km = min(self.move_credit_km, 2.0 * model.theater.km_per_cell_y)
+
+    def take_losses(self, lost: float) -> None:
+        """Lose fighters; readiness falls with the share of strength lost."""
+        if lost <= 0 or self.strength <= 0:
+            return
+        share = min(lost / self.strength, 1.0)
+        self.strength = max(self.strength - lost, 0.0)
+        self.readiness = max(
+            0.1, self.readiness - self.model.params.readiness_loss_per_casualty_share * share
+        )
+
+    def recover(self) -> None:
+        self.readiness += (1.0 - self.readiness) * self.model.params.readiness_recovery
+
+
+class IsisCell(CellAgent):
+    """An ISIS cell: fighters, concealment (how hard it is to find) and cohesion (command)."""
+
+    def __init__(
+        self, model: BorderModel, cell, *, strength: float, concealment: float, label: str
+    ):
+        super().__init__(model)
+        self.cell = cell
+        self.strength = float(strength)
+        self.concealment = float(concealment)
+        self.cohesion = 1.0
+        self.dispersed = False
+        self.label = label
+
+    def act(self) -> None:
+        """Disperse when pressed, otherwise reinforce a pressed neighbour; raid either way."""
+        model, p = self.model, self.model.params
+        rng = model.streams["isis"]
+        pressure = model.pressure.get(self, 0.0)
+        if (
+            pressure > p.disperse_pressure_ratio * self.strength
+            and rng.random() < p.disperse_probability
+        ):
+            self.disperse()
+        elif pressure == 0.0:
+            self.reinforce_neighbour()
+        if self.dispersed and model.theater.terrain[self.cell.coordinate] == TERRAIN_DESERT:
+            self.concealment = min(0.95, self.concealment + p.concealment_gain_dispersed)
+        self.raid()
+        self.cohesion += (1.0 - self.cohesion) * p.cohesion_recovery
+
+    def disperse(self) -> None:
+        """Slip away from the nearest enemies into open desert, as far as a day's move allows."""
+        model, p = self.model, self.model.params
+        self.dispersed = True
+        away = model.escape_target(self)
+        if away is None:
+            return
+        budget = p.isis_move_km_per_day
+        allowed = model.isis_allowed_area(self)
+        while budget > 0:
+            step = _best_step(model, self.cell.coordinate, away, allowed, p)
+            if step is None or step[1] > budget:
+                break
+            budget -= step[1]
+            self.cell = model.grid[step[0]]
+
+    def reinforce_neighbour(self) -> None:
+        """Send part of a quiet cell's fighters to the nearest pressed cell; needs cohesion."""
+        model, p = self.model, self.model.params
+        other = model.nearest_pressed_cell(self, p.reinforce_range_km)
+        if other is None:
+            return
+        sent = p.reinforce_rate * self.cohesion * self.strength
+        self.strength -= sent
+        other.strength += sent
+        model.today["reinforced"] += sent
+
+    def raid(self) -> None:
+        """Raid the nearest enemy unit within range; hazard raid_rate * cohesion * channel factors."""
+        model, p = self.model, self.model.params
+        target = model.raid_target(self)
+        if target is None:
+            return
+        factor = math.prod(ch.raid_factor(model, self, target) for ch in model.channels)
+        hazard = p.raid_rate * self.cohesion * factor
+        rng = model.streams["isis"]
+        if rng.random() >= -math.expm1(-hazard):
+            return
+        lost = min(float(rng.poisson(p.raid_damage)), target.strength)
+        target.take_losses(lost)
+        model.losses[target.faction] += lost
+        model.today["raids"] += 1
+        if model.is_cross_border(self, target):
+            model.today["raids_into_iraq"] += 1
+        model.today["civilian_harm"] += p.raid_civilian_harm * (
+            1.0 + model.theater.population[target.cell.coordinate]
+        )
+        self.concealment *= 0.9  # a raid exposes the cell
+
+
+class AirWing(CellAgent):
+    """An air wing flying from its bases; its sorties go to detected targets in its strike zone."""
+
+    def __init__(
+        self, model: BorderModel, cell, *, wing: str, sorties_per_day: float, base_km: np.ndarray
+    ):
+        super().__init__(model)
+        self.cell = cell
+        self.wing = wing
+        self.camp = AIR_WINGS[wing].camp
+        self.sorties_per_day = float(sorties_per_day)
+        self.base_km = base_km  # distance of every cell from the nearest base
+        self.grounded_until = -1
+
+    def fly(self) -> None:
+        """Draw today's sorties (Poisson) and strike detected targets, bigger cells first in odds."""
+        model = self.model
+        if self.grounded_until > model.day:
+            return
+        rng = model.streams["air"]
+        rate = self.sorties_per_day * math.prod(
+            ch.sortie_factor(model, self.wing) for ch in model.channels
+        )
+        sorties = int(rng.poisson(rate)) if rate > 0 else 0
+        if sorties == 0:
+            return
+        targets = model.strike_targets(self)
+        for _ in range(sorties):
+            targets = [c for c in targets if c.strength >= 1.0]
+            if not targets:
+                return
+            weights = np.array([c.strength for c in targets])
+            cell = targets[int(rng.choice(len(targets), p=weights / weights.sum()))]
+            if air_incident(model, self, cell, rng):
+                return
+            model.strike(self, cell, rng)
+
+
+def _best_step(
+    model: BorderModel, here: tuple[int, int], target: tuple[int, int], allowed: np.ndarray, p
+) -> tuple[tuple[int, int], float] | None:
+    """The neighbouring cell that gets closest to ``target`` and its cost in km, or None.
+
+    Cost is the step length, divided by the road factor on roads and by the river-crossing
+    factor when entering a river cell. Cells outside ``allowed`` are refused unless the unit is
+    already outside it (so it can walk back in).
+    """
+    t = model.theater
+    x0, y0 = here
+    tx, ty = target
+    here_allowed = allowed[x0, y0]
+    kx = float(t.km_per_cell_x[y0])
+    ky = float(t.km_per_cell_y)
+    best, best_d = None, math.hypot((tx - x0) * kx, (ty - y0) * ky)
+    for dx, dy in _NEIGHBOUR_STEPS:
+        x, y = x0 + dx, y0 + dy
+        if not (0 <= x < t.width and 0 <= y < t.height):
+            continue
+        if here_allowed and not allowed[x, y]:
+            continue
+        d = math.hypot((tx - x) * kx, (ty - y) * ky)
+        if d < best_d:
+            best, best_d = (x, y), d
+    if best is None:
+        return None
+    cost = math.hypot((best[0] - x0) * kx, (best[1] - y0) * ky)
+    if t.road[best] and t.road[x0, y0]:
+        cost /= p.road_speed_factor
+    if t.river[best] != RIVER_NONE and t.river[x0, y0] == RIVER_NONE:
+        cost /= p.river_crossing_factor
+    return best, cost

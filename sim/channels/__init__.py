@@ -1,0 +1,33 @@
+"""Coordination channels: one module each, registered here by the name used in scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sim.channels.base import Channel
+from sim.channels.coalition_support import CoalitionSupport
+from sim.channels.damascus_baghdad import DamascusBaghdad
+from sim.channels.deconfliction import Deconfliction
+from sim.channels.iranian_intermediary import IranianIntermediary
+from sim.channels.isf_sdf_coordination import IsfSdfCoordination
+from sim.channels.turkish_sting import TurkishSting
+
+REGISTRY: dict[str, type[Channel]] = {
+    cls.name: cls
+    for cls in (
+        Deconfliction,
+        IranianIntermediary,
+        TurkishSting,
+        IsfSdfCoordination,
+        DamascusBaghdad,
+        CoalitionSupport,
+    )
+}
+
+
+def build_channels(settings: Mapping[str, bool]) -> tuple[Channel, ...]:
+    """One channel object per registered channel, open or closed as ``settings`` say."""
+    return tuple(cls(bool(settings[name])) for name, cls in REGISTRY.items())
+
+
+__all__ = ["Channel", "REGISTRY", "build_channels"]

@@ -1,0 +1,168 @@
+"""The `bordersim` command: a thin layer over the package.
+
+A user's mistake (bad scenario, bad option, existing output folder) is one line on stderr and exit
+status 2; only a bug in bordersim itself may show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim import __version__
+from sim.errors import ScenarioError
+
+EXIT_USER_ERROR = 2
+
+
+def project_root() -> Path:
+    """The folder holding scenarios/ and experiments/: the working directory, else the checkout."""
+    here = Path.cwd()
+    if (here / "scenarios").is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number, got {text!r}") from None
+    if value < 0 or value >= 2**63:
+        raise argparse.ArgumentTypeError(f"seed must be between 0 and 2**63-1, got {value}")
+    return value
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"days must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 3650:
+        raise argparse.ArgumentTypeError(f"days must be between 1 and 3650, got {value}")
+    return value
+
+
+def _load(path: str, overrides: list[str] | None, days: int | None = None):
+    from sim.scenario import load_scenario
+
+    overrides = list(overrides or [])
+    if days is not None:
+        overrides.append(f"days={days}")
+    return load_scenario(path, overrides)
+
+
+# ---------------------------------------------------------------- commands
+def cmd_list(args) -> int:
+    from sim.catalog import list_entries
+
+    for kind, entries in list_entries(project_root()).items():
+        print(f"{kind}:")
+        if not entries:
+            print("  (none)")
+        width = max((len(name) for name, _, _ in entries), default=0)
+        for name, title, path in entries:
+            print(f"  {name:<{width}}  {title}  [{path}]")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from sim.scenario import load_scenario
+
+    failures = []
+    for path in args.files:
+        try:
+            scenario = load_scenario(path, args.set or [])
+        except ScenarioError as err:
+            failures.append(err)
+            print(err, file=sys.stderr)
+            continue
+        print(f"{path}: ok ({scenario.name}: {scenario.title})")
+    return EXIT_USER_ERROR if failures else 0
+
+
+def cmd_map(args) -> int:
+    from sim import build_model
+    from sim.render import save_map
+
+    scenario = _load(args.scenario, args.set)
+    model = build_model(scenario, args.seed)
+    out = save_map(model, Path(args.output))
+    print(f"map of {scenario.name} written to {out}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from sim import run_scenario
+    from sim.outputs import prepare_out_dir
+    from sim.run_outputs import print_summary, write_run_outputs
+
+    scenario = _load(args.scenario, args.set, args.days)
+    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-seed{args.seed}"
+    prepare_out_dir(out, args.force)
+    result = run_scenario(scenario, args.seed)
+    files = write_run_outputs(result, out, plots=not args.no_plots)
+    print_summary(result.summary, files)
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bordersim",
+        description="Agent-based simulation of the multi-actor fight against ISIS on the Iraq-Syria border.",
+    )
+    parser.add_argument("--version", action="version", version=f"bordersim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def overrides(p):
+        p.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            help="override a scenario value, e.g. channels.deconfliction=false (repeatable)",
+        )
+
+    p = sub.add_parser("list", help="list the scenarios and experiments with their titles")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("validate", help="check scenario files; one line per problem")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    overrides(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("map", help="draw a scenario's theater and forces on day 0")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("-o", "--output", default="map.png", help="PNG file to write (default map.png)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed for placing units (default 0)")
+    overrides(p)
+    p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser("run", help="run one scenario and write its timeseries, summary and plots")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--seed", type=_seed, default=1, help="integer seed (default 1)")
+    p.add_argument("--days", type=_days, help="number of days (default: the scenario's)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default runs/NAME-seedN)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output folder")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots (faster)")
+    overrides(p)
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as err:
+        print(f"bordersim: {err}" if not err.file else str(err), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("bordersim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

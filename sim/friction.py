@@ -1,0 +1,99 @@
+"""Friction between the rival anti-ISIS camps: ground clashes and air incidents (003).
+
+Each day every pair of SDF-camp and SAA-camp units closer than ``incident_range_km`` clashes with
+probability 1 - exp(-incident_rate * F), F the product of the channels' incident factors (the
+deconfliction line makes F small). A clash is fought by the square law for
+``clash_duration_days``; afterwards both camps pause operations within ``incident_range_km`` for
+``halt_days``. A strike close to the rival camp's ground forces risks an air incident (as the
+June 2017 shoot-downs) with the same hazard; it grounds the wing for ``halt_days``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.combat import square_law
+from sim.factions import CAMP_SAA, CAMP_SDF
+from sim.spatial import xy
+
+if TYPE_CHECKING:
+    from sim.agents import AirWing, GroundUnit, IsisCell
+    from sim.model import BorderModel
+
+_RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
+
+
+def incident_probability(model: BorderModel) -> float:
+    hazard = model.params.incident_rate * math.prod(
+        c.incident_factor(model) for c in model.channels
+    )
+    return -math.expm1(-hazard)
+
+
+def resolve_incidents(model: BorderModel, rng: np.random.Generator) -> None:
+    """Draw a clash for every close rival pair (in a fixed order); a unit clashes once a day."""
+    p = model.params
+    sdf = [u for u in model.units_of_camp(CAMP_SDF) if not u.halted]
+    saa = [u for u in model.units_of_camp(CAMP_SAA) if not u.halted]
+    if not sdf or not saa:
+        return
+    close = np.argwhere(model.pairwise_km(*xy(sdf), *xy(saa)) <= p.incident_range_km)
+    if close.size == 0:
+        return
+    prob = incident_probability(model)
+    draws = rng.random(len(close))
+    busy: set[int] = set()
+    for (i, j), draw in zip(close, draws, strict=True):
+        a, b = sdf[int(i)], saa[int(j)]
+        if draw >= prob or id(a) in busy or id(b) in busy:
+            continue
+        busy.update((id(a), id(b)))
+        _clash(model, a, b)
+
+
+def _clash(model: BorderModel, a: GroundUnit, b: GroundUnit) -> None:
+    p = model.params
+    ea, eb = a.strength * a.readiness, b.strength * b.readiness
+    out = square_law(ea, eb, p.aimed_fire, p.aimed_fire, p.clash_duration_days)
+    for unit, lost in ((a, ea - out.attacker), (b, eb - out.defender)):
+        unit.take_losses(lost)
+        model.losses[unit.faction] += lost
+    model.today["incidents"] += 1
+    model.today["ground_incidents"] += 1
+    _halt_nearby(model, [a, b])
+
+
+def _halt_nearby(model: BorderModel, around: list[GroundUnit]) -> None:
+    """Both camps pause within incident range of the incident."""
+    p = model.params
+    until = model.day + math.ceil(p.halt_days)
+    units = model.units_of_camp(CAMP_SDF) + model.units_of_camp(CAMP_SAA)
+    km = model.pairwise_km(*xy(units), *xy(around)).min(axis=1)
+    for unit, d in zip(units, km, strict=True):
+        if d <= p.incident_range_km:
+            unit.halted_until = max(unit.halted_until, until)
+
+
+def air_incident(
+    model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator
+) -> bool:
+    """A strike near the rival camp's ground forces may end in an incident; True if it did."""
+    rival = _RIVAL_OF.get(wing.camp)
+    if rival is None:
+        return False
+    units = model.units_of_camp(rival)
+    if not units:
+        return False
+    x, y = target.cell.coordinate
+    km = model.pairwise_km(np.array([x]), np.array([y]), *xy(units))[0]
+    if km.min() > model.params.incident_range_km:
+        return False
+    if rng.random() >= incident_probability(model):
+        return False
+    wing.grounded_until = model.day + math.ceil(model.params.halt_days)
+    model.today["incidents"] += 1
+    model.today["air_incidents"] += 1
+    return True

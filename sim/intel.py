@@ -1,0 +1,51 @@
+r"""Detection of ISIS cells: pure functions.
+
+For an ISIS cell i and a camp c, the daily detection hazard is
+
+    h_ic = detect_air_isr * [i inside a strike zone of one of c's flying wings]
+         + detect_ground * sum_u exp(-d_iu / sensor_range_km)        (u: c's ground units)
+
+and the probability that c detects i today is
+
+    p_ic = 1 - exp(-h_ic * (1 - concealment_i) * visibility(terrain_i)).
+
+Camps joined by an open channel then pool what they detected (logical OR, closed transitively).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+def ground_hazard(
+    distance_km: np.ndarray, detect_ground: float, sensor_range_km: float
+) -> np.ndarray:
+    """Sum over units of detect_ground * exp(-d / r); ``distance_km`` is (cells, units)."""
+    if distance_km.size == 0:
+        return np.zeros(distance_km.shape[0])
+    return detect_ground * np.exp(-distance_km / sensor_range_km).sum(axis=1)
+
+
+def detection_probability(
+    hazard: np.ndarray, concealment: np.ndarray, visibility: np.ndarray
+) -> np.ndarray:
+    """p = 1 - exp(-h (1 - concealment) visibility)."""
+    return -np.expm1(-hazard * (1.0 - concealment) * visibility)
+
+
+def pool_detections(
+    detected: np.ndarray, camps: Sequence[str], pairs: Iterable[tuple[str, str]]
+) -> np.ndarray:
+    """OR the columns of camps joined by shared-intelligence pairs (transitively)."""
+    groups = {camp: {camp} for camp in camps}
+    for a, b in pairs:
+        merged = groups[a] | groups[b]
+        for camp in merged:
+            groups[camp] = merged
+    pooled = detected.copy()
+    for j, camp in enumerate(camps):
+        members = [camps.index(other) for other in groups[camp]]
+        pooled[:, j] = detected[:, members].any(axis=1)
+    return pooled

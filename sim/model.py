@@ -1,0 +1,476 @@
+"""BorderModel: one step is one day of the multi-actor campaign against ISIS.
+
+The model is headless and deterministic: (scenario, seed) -> the same days, whatever runs it.
+Each phase draws from its own random stream spawned from one ``SeedSequence(seed)``, so an
+extra draw in one phase does not shift the others (paired comparisons stay tight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+from mesa import DataCollector, Model
+
+from sim import combat, intel, pockets, zones
+from sim.agents import AirWing, GroundUnit, IsisCell
+from sim.channels import build_channels
+from sim.control import update_control
+from sim.factions import (
+    CAMPS,
+    CONTROL_IRAQ,
+    CONTROL_ISIS,
+    CONTROL_NONE,
+    CONTROL_SAA,
+    CONTROL_SDF,
+    GROUND_FACTIONS,
+    RIVAL_CAMPS,
+)
+from sim.friction import resolve_incidents
+from sim.geography import (
+    COUNTRY_IRAQ,
+    COUNTRY_SYRIA,
+    TERRAIN_URBAN,
+    add_layer,
+    build_theater,
+    make_mesa_grid,
+)
+from sim.placement import place_air_wings, place_forces
+from sim.record import DAILY_COUNTERS, daily_row
+from sim.scenario import Scenario
+from sim.spatial import pairwise_km, xy
+
+STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
+
+
+class BorderModel(Model):
+    """The theater, its agents and the eight phases of a day."""
+
+    def __init__(self, spec: Scenario, seed: int):
+        if not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        super().__init__(rng=int(seed))
+        self.seed = int(seed)
+        self.streams = dict(
+            zip(
+                STREAMS,
+                (
+                    np.random.default_rng(s)
+                    for s in np.random.SeedSequence(self.seed).spawn(len(STREAMS))
+                ),
+                strict=True,
+            )
+        )
+        self.spec = spec
+        self.params = spec.params
+        self.day = 0
+        self.theater = build_theater(spec.grid)
+        self.grid = make_mesa_grid(self.theater, self.random)
+        self.channels = build_channels(spec.channels.as_dict())
+        self.pocket_names = tuple(spec.pockets)
+        self.pocket_masks = tuple(
+            self.theater.polygon_mask(np.asarray(p.polygon)) for p in spec.pockets.values()
+        )
+        self.control = self._initial_control()
+        add_layer(self.grid, "control", self.control)
+        self.losses: dict[str, float] = defaultdict(float)
+        self.totals: Counter = Counter()
+        self.today: Counter = Counter()
+        self.pressure: dict[IsisCell, float] = {}
+        self.detected: dict[IsisCell, np.ndarray] = {}
+        place_forces(self, self.streams["setup"])
+        place_air_wings(self)
+        self.initial_isis_fighters = self.isis_fighters()
+        self._refresh_areas()
+        self.update_control_and_pockets()
+        self.datacollector = DataCollector(
+            model_reporters={name: (lambda m, key=name: m.row[key]) for name in self._columns()}
+        )
+        self.record_day()
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        self.day += 1
+        self.today = Counter()
+        self.apply_channel_events()
+        self.gather_intelligence()
+        self.fly_air_missions()
+        self.move_ground_forces()
+        self.fight()
+        self.resolve_friction()
+        self.update_control_and_pockets()
+        self.record_day()
+
+    def run(self, days: int | None = None) -> BorderModel:
+        for _ in range(self.spec.days if days is None else days):
+            self.step()
+        return self
+
+    @property
+    def date(self) -> dt.date:
+        return self.spec.start_date + dt.timedelta(days=self.day)
+
+    # ------------------------------------------------------------------ phase 1
+    def apply_channel_events(self) -> None:
+        """Dated scenario changes first, then each channel's events of the day."""
+        for event in self.spec.events:
+            if event.day == self.day:
+                self._apply_changes(event.set)
+        for channel in self.channels:
+            channel.on_day(self)
+        self._refresh_areas()
+
+    def _apply_changes(self, changes) -> None:
+        before = self.spec.channels.as_dict()
+        self.spec = self.spec.with_changes(changes)
+        self.params = self.spec.params
+        if self.spec.channels.as_dict() != before:
+            self.channels = build_channels(self.spec.channels.as_dict())
+        for wing in self.agents_by_type.get(AirWing, []):
+            spec = self.spec.air.get(wing.wing)
+            wing.sorties_per_day = spec.sorties_per_day if spec else 0.0
+
+    def _refresh_areas(self) -> None:
+        """Today's operating areas and strike zones: base areas widened, then narrowed, by channels."""
+        self._areas = {
+            f: self._combine(
+                zones.base_operating_area(self, f),
+                [c.widen_operating_area(self, f) for c in self.channels],
+                [c.narrow_operating_area(self, f) for c in self.channels],
+            )
+            for f in GROUND_FACTIONS
+        }
+        self._zones = {}
+        for wing in self.agents_by_type.get(AirWing, []):
+            zone = self._combine(
+                zones.base_strike_zone(self, wing.wing),
+                [c.widen_strike_zone(self, wing.wing) for c in self.channels],
+                [c.narrow_strike_zone(self, wing.wing) for c in self.channels],
+            )
+            self._zones[wing.wing] = zone & (wing.base_km <= self.params.air_range_km)
+        self._isis_barriers = [
+            b for b in (c.isis_barrier(self) for c in self.channels) if b is not None
+        ]
+        self._target_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    @staticmethod
+    def _combine(base, widen, narrow) -> np.ndarray:
+        area = base.copy()
+        for extra in widen:
+            if extra is not None:
+                area |= extra
+        for cut in narrow:
+            if cut is not None:
+                area &= ~cut
+        return area
+
+    def operating_area(self, faction: str) -> np.ndarray:
+        return self._areas[faction]
+
+    def strike_zone(self, wing: str) -> np.ndarray:
+        return self._zones[wing]
+
+    # ------------------------------------------------------------------ phase 2
+    def gather_intelligence(self) -> None:
+        """Each camp detects ISIS cells (sim.intel), then camps joined by channels pool detections."""
+        cells = self.isis_cells()
+        self.detected = {}
+        if not cells:
+            return
+        p = self.params
+        cx, cy = xy(cells)
+        visibility = np.array([p.visibility_desert, p.visibility_valley, p.visibility_urban])
+        vis = visibility[self.theater.terrain[cx, cy]]
+        concealment = np.array([c.concealment for c in cells])
+        hazard = np.zeros((len(cells), len(CAMPS)))
+        for j, camp in enumerate(CAMPS):
+            watched = np.zeros(len(cells), dtype=bool)
+            for wing in self.agents_by_type.get(AirWing, []):
+                if wing.camp == camp and wing.sorties_per_day > 0:
+                    watched |= self._zones[wing.wing][cx, cy]
+            units = self.units_of_camp(camp)
+            hazard[:, j] = p.detect_air_isr * watched + intel.ground_hazard(
+                self.pairwise_km(cx, cy, *xy(units)), p.detect_ground, p.sensor_range_km
+            )
+        prob = intel.detection_probability(hazard, concealment[:, None], vis[:, None])
+        seen = self.streams["intel"].random(prob.shape) < prob
+        pairs = [pair for c in self.channels for pair in c.shared_intelligence()]
+        seen = intel.pool_detections(seen, CAMPS, pairs)
+        self.detected = dict(zip(cells, seen, strict=True))
+        self.today["detections"] += int(seen.any(axis=1).sum())
+
+    # ------------------------------------------------------------------ phase 3
+    def fly_air_missions(self) -> None:
+        if AirWing in self.agents_by_type:
+            self.agents_by_type[AirWing].shuffle_do("fly")
+
+    def strike_targets(self, wing: AirWing) -> list[IsisCell]:
+        """Cells the wing's camp has detected, inside the wing's strike zone today."""
+        j = CAMPS.index(wing.camp)
+        zone = self._zones[wing.wing]
+        return [
+            c
+            for c, seen in self.detected.items()
+            if seen[j] and zone[c.cell.coordinate] and c.strength >= 1.0
+        ]
+
+    def strike(self, wing: AirWing, target: IsisCell, rng: np.random.Generator) -> None:
+        """One strike: kills ~ Poisson(strength * strike_kill_fraction), capped at the cell."""
+        p = self.params
+        killed = min(float(rng.poisson(target.strength * p.strike_kill_fraction)), target.strength)
+        target.strength -= killed
+        where = self.theater.country[target.cell.coordinate]
+        self.today["strikes"] += 1
+        self.today[f"strikes_{wing.wing}"] += 1
+        self.today["strikes_in_iraq" if where == COUNTRY_IRAQ else "strikes_in_syria"] += 1
+        self.today["isis_killed_by_air"] += killed
+        self.today["civilian_harm"] += p.civilian_harm_per_strike * float(
+            self.theater.population[target.cell.coordinate]
+        )
+
+    # ------------------------------------------------------------------ phase 4
+    def move_ground_forces(self) -> None:
+        """Units advance; then ISIS cells, feeling the new pressure, disperse, reinforce or raid."""
+        self._isis_xy = xy(self.isis_cells())
+        self.agents_by_type[GroundUnit].shuffle_do("advance")
+        self._measure_pressure()
+        if IsisCell in self.agents_by_type:
+            self.agents_by_type[IsisCell].shuffle_do("act")
+
+    def in_contact(self, unit: GroundUnit) -> bool:
+        ix, iy = self._isis_xy
+        if ix.size == 0:
+            return False
+        x, y = unit.cell.coordinate
+        return bool(
+            (self.pairwise_km(np.array([x]), np.array([y]), ix, iy) <= self.params.contact_km).any()
+        )
+
+    def choose_target(self, unit: GroundUnit) -> tuple[int, int] | None:
+        """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
+        for channel in self.channels:
+            target = channel.ground_target(self, unit)
+            if target is not None:
+                return target
+        here = np.array(unit.cell.coordinate)
+        if unit.objective is not None:
+            km = self.pairwise_km(
+                here[:1], here[1:], np.array(unit.objective[:1]), np.array(unit.objective[1:])
+            )
+            if km[0, 0] > self.params.control_radius_km:
+                return unit.objective
+            unit.objective = None
+        if unit.objective_pocket is not None:
+            target = self._nearest(here, *self._isis_ground(unit.faction, unit.objective_pocket))
+            if target is not None:
+                return target
+            unit.objective_pocket = None
+        return self._nearest(here, *self._isis_ground(unit.faction))
+
+    def _isis_ground(
+        self, faction: str, pocket: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        key = f"{faction}|{pocket}"
+        if key not in self._target_cells:
+            mask = (self.control == CONTROL_ISIS) & self._areas[faction]
+            if pocket is not None:
+                mask &= self.pocket_masks[self.pocket_names.index(pocket)]
+            self._target_cells[key] = np.nonzero(mask)
+        return self._target_cells[key]
+
+    def _nearest(self, here: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[int, int] | None:
+        if xs.size == 0:
+            return None
+        km = self.pairwise_km(here[:1], here[1:], xs, ys)[0]
+        i = int(np.argmin(km))
+        return int(xs[i]), int(ys[i])
+
+    def _measure_pressure(self) -> None:
+        """Pressure on an ISIS cell: effective enemy strength within twice the contact range."""
+        cells = self.isis_cells()
+        units = [u for u in self.ground_units() if not u.halted]
+        self.pressure = {}
+        if not cells or not units:
+            self.pressure = dict.fromkeys(cells, 0.0)
+            return
+        km = self.pairwise_km(*xy(cells), *xy(units))
+        eff = np.array([u.strength * u.readiness for u in units])
+        near = km <= 2 * self.params.contact_km
+        self.pressure = dict(zip(cells, (near * eff).sum(axis=1).tolist(), strict=True))
+
+    def escape_target(self, cell: IsisCell) -> tuple[int, int] | None:
+        """A point three days' march away from the nearest enemy unit."""
+        units = self.ground_units()
+        if not units:
+            return None
+        x, y = cell.cell.coordinate
+        ux, uy = xy(units)
+        km = self.pairwise_km(np.array([x]), np.array([y]), ux, uy)[0]
+        i = int(np.argmin(km))
+        dx, dy = x - ux[i], y - uy[i]
+        norm = math.hypot(dx, dy) or 1.0
+        reach = 3 * self.params.isis_move_km_per_day / self.theater.km_per_cell_y
+        tx = int(np.clip(round(x + dx / norm * reach), 0, self.theater.width - 1))
+        ty = int(np.clip(round(y + dy / norm * reach), 0, self.theater.height - 1))
+        return tx, ty
+
+    def isis_allowed_area(self, cell: IsisCell) -> np.ndarray:
+        """Iraq and Syria, minus barriers that the cell is outside of."""
+        country = self.theater.country
+        area = (country == COUNTRY_IRAQ) | (country == COUNTRY_SYRIA)
+        for barrier in self._isis_barriers:
+            if not barrier[cell.cell.coordinate]:
+                area = area & ~barrier
+        return area
+
+    def nearest_pressed_cell(self, cell: IsisCell, radius_km: float) -> IsisCell | None:
+        pressed = [
+            c for c, pr in self.pressure.items() if pr > 0 and c is not cell and c.strength > 0
+        ]
+        if not pressed:
+            return None
+        x, y = cell.cell.coordinate
+        km = self.pairwise_km(np.array([x]), np.array([y]), *xy(pressed))[0]
+        i = int(np.argmin(km))
+        return pressed[i] if km[i] <= radius_km else None
+
+    def raid_target(self, cell: IsisCell) -> GroundUnit | None:
+        """The nearest Iraqi unit within raid range if any (raids go into Iraq), else the nearest unit."""
+        units = self.ground_units()
+        if not units:
+            return None
+        x, y = cell.cell.coordinate
+        km = self.pairwise_km(np.array([x]), np.array([y]), *xy(units))[0]
+        in_range = km <= self.params.raid_range_km
+        if not in_range.any():
+            return None
+        iraqi = in_range & np.array([u.camp == "iraq" for u in units])
+        pool = iraqi if iraqi.any() else in_range
+        i = int(np.argmin(np.where(pool, km, np.inf)))
+        return units[i]
+
+    def is_cross_border(self, cell: IsisCell, unit: GroundUnit) -> bool:
+        country = self.theater.country
+        return bool(
+            country[cell.cell.coordinate] == COUNTRY_SYRIA
+            and country[unit.cell.coordinate] == COUNTRY_IRAQ
+        )
+
+    # ------------------------------------------------------------------ phase 5
+    def fight(self) -> None:
+        """Each unit engages its nearest ISIS cell in contact range; each cell fights its attackers
+        together under Deitchman's mixed law for one day (sim.combat.mixed_law)."""
+        cells = self.isis_cells()
+        units = [u for u in self.ground_units() if not u.halted and u.strength > 0]
+        if not cells or not units:
+            return
+        p = self.params
+        km = self.pairwise_km(*xy(units), *xy(cells))
+        nearest = km.argmin(axis=1)
+        engaged = km[np.arange(len(units)), nearest] <= p.contact_km
+        for j, cell in enumerate(cells):
+            attackers = [u for u, n, e in zip(units, nearest, engaged, strict=True) if e and n == j]
+            if attackers:
+                self._engage(cell, attackers)
+        for cell in self.isis_cells():
+            if cell.strength < 1.0:
+                self.today["isis_killed_in_combat"] += cell.strength
+                cell.strength = 0.0
+                cell.remove()
+
+    def _engage(self, cell: IsisCell, attackers: list[GroundUnit]) -> None:
+        p = self.params
+        eff = np.array([u.strength * u.readiness for u in attackers])
+        x0 = float(eff.sum())
+        seen = self.detected.get(cell)
+        detected = seen is not None and any(seen[CAMPS.index(u.camp)] for u in attackers)
+        a = combat.area_fire_coefficient(
+            p.area_fire,
+            cell.concealment,
+            urban=self.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN,
+            urban_defense_factor=p.urban_defense_factor,
+            detected=detected,
+            detected_bonus=p.detected_fire_bonus,
+            channel_factor=math.prod(c.area_fire_factor(self, attackers) for c in self.channels),
+        )
+        b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
+        out = combat.mixed_law(x0, cell.strength, a, b, 1.0)
+        for unit, share in zip(attackers, eff / x0, strict=True):
+            lost = (x0 - out.attacker) * share
+            unit.take_losses(lost)
+            self.losses[unit.faction] += lost
+        self.today["isis_killed_in_combat"] += cell.strength - out.defender
+        self.today["engagements"] += 1
+        cell.strength = out.defender
+
+    # ------------------------------------------------------------------ phase 6
+    def resolve_friction(self) -> None:
+        resolve_incidents(self, self.streams["friction"])
+
+    # ------------------------------------------------------------------ phase 7
+    def update_control_and_pockets(self) -> None:
+        update_control(self)
+        held = self.control == CONTROL_ISIS
+        labels, count = pockets.label_components(held)
+        owner = pockets.match_components(labels, count, self.pocket_masks)
+        self.pocket_km2 = pockets.pocket_areas(
+            labels, owner, self.theater.cell_area_km2, len(self.pocket_names)
+        )
+        fighters = np.zeros(len(self.pocket_names) + 1)
+        for cell in self.isis_cells():
+            slot = owner[labels[cell.cell.coordinate]]
+            fighters[len(self.pocket_names) if slot < 0 else slot] += cell.strength
+        self.pocket_fighters = fighters
+        self.isis_km2 = float((self.theater.cell_area_km2 * held).sum())
+        for unit in self.ground_units():
+            unit.recover()
+
+    # ------------------------------------------------------------------ phase 8
+    def record_day(self) -> None:
+        self.totals.update(self.today)
+        self.row = daily_row(self)
+        self.datacollector.collect(self)
+
+    def _columns(self) -> list[str]:
+        return list(daily_row(self).keys())
+
+    # ------------------------------------------------------------------ queries
+    def ground_units(self) -> list[GroundUnit]:
+        return list(self.agents_by_type.get(GroundUnit, []))
+
+    def units_of_camp(self, camp: str) -> list[GroundUnit]:
+        return [
+            u for u in self.agents_by_type.get(GroundUnit, []) if u.camp == camp and u.strength > 0
+        ]
+
+    def isis_cells(self) -> list[IsisCell]:
+        return list(self.agents_by_type.get(IsisCell, []))
+
+    def isis_fighters(self) -> float:
+        return float(sum(c.strength for c in self.isis_cells()))
+
+    def rival_camps(self) -> frozenset[str]:
+        return RIVAL_CAMPS
+
+    def xy(self, agents) -> tuple[np.ndarray, np.ndarray]:
+        return xy(agents)
+
+    def pairwise_km(self, ax, ay, bx, by) -> np.ndarray:
+        return pairwise_km(self.theater, ax, ay, bx, by)
+
+    def _initial_control(self) -> np.ndarray:
+        """Iraq to the ISF, Syria by Euphrates bank (SDF north/east, SAA south/west), pockets to ISIS."""
+        t = self.theater
+        control = np.full(t.country.shape, CONTROL_NONE, dtype=np.int8)
+        control[t.country == COUNTRY_IRAQ] = CONTROL_IRAQ
+        syria = t.country == COUNTRY_SYRIA
+        control[syria & (t.euphrates_side > 0)] = CONTROL_SDF
+        control[syria & (t.euphrates_side <= 0)] = CONTROL_SAA
+        for mask in self.pocket_masks:
+            control[mask] = CONTROL_ISIS
+        return control
+
+
+__all__ = ["BorderModel", "DAILY_COUNTERS"]

@@ -1,0 +1,50 @@
+"""Writing outputs: atomically (temporary name, then rename), in one place.
+
+A killed run never leaves a half-written file under the final name, and an existing output folder
+is only replaced with ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def prepare_out_dir(out: Path, force: bool) -> Path:
+    """Create ``out``; refuse to reuse a non-empty folder unless ``force``."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"{out} exists and is not a folder", path="--out")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise ScenarioError(
+            f"output folder {out} already exists and is not empty",
+            path="--out",
+            hint="--force to overwrite, or another --out",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    return out

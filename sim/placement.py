@@ -1,0 +1,77 @@
+"""Initial placement of the scenario's forces and air wings on the grid."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents import AirWing, GroundUnit, IsisCell
+from sim.spatial import km_from_lonlat
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+
+
+def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
+    """Split each force entry into ``units`` agents scattered uniformly within ``spread_km``."""
+    t = model.theater
+    for force in model.spec.forces:
+        cx, cy = t.cell_of(force.lon, force.lat)
+        share = force.fighters / force.units
+        objective = None
+        if force.objective_lon is not None and t.contains(force.objective_lon, force.objective_lat):
+            objective = t.cell_of(force.objective_lon, force.objective_lat)
+        for k in range(force.units):
+            cell = model.grid[_scatter(model, cx, cy, force.spread_km, rng)]
+            label = f"{force.label} {k + 1}" if force.units > 1 else force.label
+            if force.faction == "ISIS":
+                IsisCell(
+                    model,
+                    cell,
+                    strength=share,
+                    concealment=model.params.isis_concealment,
+                    label=label,
+                )
+            else:
+                GroundUnit(
+                    model,
+                    cell,
+                    faction=force.faction,
+                    strength=share,
+                    label=label,
+                    objective=objective,
+                    objective_pocket=force.objective_pocket,
+                )
+
+
+def _scatter(
+    model: BorderModel, cx: int, cy: int, spread_km: float, rng: np.random.Generator
+) -> tuple[int, int]:
+    """A cell uniformly distributed over the disk of radius ``spread_km`` around (cx, cy)."""
+    t = model.theater
+    angle = rng.uniform(0.0, 2.0 * math.pi)
+    radius = spread_km * math.sqrt(rng.uniform())
+    x = cx + round(radius * math.cos(angle) / float(t.km_per_cell_x[cy]))
+    y = cy + round(radius * math.sin(angle) / float(t.km_per_cell_y))
+    return int(np.clip(x, 0, t.width - 1)), int(np.clip(y, 0, t.height - 1))
+
+
+def place_air_wings(model: BorderModel) -> None:
+    """One AirWing per `air:` entry, at its first base (clipped to the grid if the base lies outside)."""
+    t = model.theater
+    for name, spec in model.spec.air.items():
+        if not spec.bases:
+            continue
+        base_km = np.min([km_from_lonlat(t, b.lon, b.lat) for b in spec.bases], axis=0)
+        first = spec.bases[0]
+        x = int(np.clip(np.searchsorted(t.lon_centers, first.lon), 0, t.width - 1))
+        y = int(np.clip(np.searchsorted(t.lat_centers, first.lat), 0, t.height - 1))
+        AirWing(
+            model,
+            model.grid[(x, y)],
+            wing=name,
+            sorties_per_day=spec.sorties_per_day,
+            base_km=base_km,
+        )

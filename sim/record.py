@@ -1,0 +1,110 @@
+"""What is recorded: one row a day (the timeseries) and the run's summary."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim import __version__
+from sim.factions import GROUND_FACTIONS
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+
+# Events counted per day (the daily columns); totals go into the summary.
+DAILY_COUNTERS = (
+    "raids",
+    "raids_into_iraq",
+    "incidents",
+    "ground_incidents",
+    "air_incidents",
+    "strikes",
+    "strikes_in_iraq",
+    "strikes_in_syria",
+    "strikes_coalition",
+    "strikes_iraqi",
+    "strikes_russian",
+    "civilian_harm",
+    "arrests",
+    "isis_killed_by_air",
+    "isis_killed_in_combat",
+    "engagements",
+    "detections",
+)
+
+
+def _r(x: float) -> float:
+    """Round for output: six decimals keeps files short and byte-stable."""
+    return round(float(x), 6)
+
+
+def daily_row(model: BorderModel) -> dict:
+    row: dict = {"day": model.day, "date": model.date.isoformat()}
+    cells = model.isis_cells()
+    row["isis_fighters"] = _r(sum(c.strength for c in cells))
+    row["isis_cells"] = len(cells)
+    row["isis_area_km2"] = _r(model.isis_km2)
+    for i, name in enumerate(model.pocket_names):
+        row[f"{name}_km2"] = _r(model.pocket_km2[i])
+        row[f"{name}_fighters"] = _r(model.pocket_fighters[i])
+    row["other_km2"] = _r(model.pocket_km2[-1])
+    row["other_fighters"] = _r(model.pocket_fighters[-1])
+    row["isis_cohesion"] = _r(sum(c.cohesion for c in cells) / len(cells)) if cells else 0.0
+    for key in DAILY_COUNTERS:
+        row[key] = _r(model.today.get(key, 0))
+    row["civilian_harm_total"] = _r(model.totals.get("civilian_harm", 0))  # totals include today
+    units = model.ground_units()
+    for faction in GROUND_FACTIONS:
+        row[f"strength_{faction}"] = _r(sum(u.strength for u in units if u.faction == faction))
+    return row
+
+
+def _first_day(days: list[int], areas: list[float], threshold: float) -> int | None:
+    for day, area in zip(days, areas, strict=True):
+        if area <= threshold:
+            return day
+    return None
+
+
+def summarize(model: BorderModel, rows: list[dict]) -> dict:
+    """The run's summary: pocket milestones, ISIS strength, totals of events, losses."""
+    days = [r["day"] for r in rows]
+    pockets = {}
+    for name in model.pocket_names:
+        areas = [r[f"{name}_km2"] for r in rows]
+        initial = areas[0]
+        pockets[name] = {
+            "label": model.spec.pockets[name].label,
+            "initial_km2": initial,
+            "final_km2": areas[-1],
+            "reduction_pct": _r(100.0 * (1 - areas[-1] / initial)) if initial > 0 else None,
+            "days_to_50pct": _first_day(days, areas, 0.5 * initial) if initial > 0 else None,
+            "days_to_90pct": _first_day(days, areas, 0.1 * initial) if initial > 0 else None,
+            "days_to_clear": _first_day(days, areas, 0.0) if initial > 0 else None,
+        }
+    totals = {key: _r(sum(r[key] for r in rows)) for key in DAILY_COUNTERS}
+    losses = {f: _r(model.losses.get(f, 0.0)) for f in GROUND_FACTIONS}
+    return {
+        "scenario": model.spec.name,
+        "title": model.spec.title,
+        "seed": model.seed,
+        "days": model.day,
+        "start_date": model.spec.start_date.isoformat(),
+        "end_date": model.date.isoformat(),
+        "channels": model.spec.channels.as_dict(),
+        "pockets": pockets,
+        "isis_area_initial_km2": rows[0]["isis_area_km2"],
+        "isis_area_final_km2": rows[-1]["isis_area_km2"],
+        "isis_fighters_initial": rows[0]["isis_fighters"],
+        "isis_fighters_final": rows[-1]["isis_fighters"],
+        "raids": totals["raids"],
+        "raids_into_iraq": totals["raids_into_iraq"],
+        "incidents": totals["incidents"],
+        "strikes": totals["strikes"],
+        "civilian_harm": totals["civilian_harm"],
+        "totals": totals,
+        "losses": losses,
+        "losses_total": _r(math.fsum(losses.values())),
+        "version": __version__,
+        "config_hash": model.spec.config_hash(),
+    }

@@ -1,0 +1,62 @@
+"""The files of one run and the summary table printed at its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.outputs import atomic_write, write_json
+from sim.runner import RunResult
+
+
+def write_run_outputs(result: RunResult, out: Path, *, plots: bool = True) -> list[Path]:
+    """timeseries.csv and summary.json always; timeseries.png and map_final.png with ``plots``."""
+    files = [out / "timeseries.csv", out / "summary.json"]
+    atomic_write(
+        files[0], lambda tmp: result.timeseries.to_csv(tmp, index=False, lineterminator="\n")
+    )
+    write_json(files[1], result.summary)
+    if plots:
+        from sim.render import save_map, save_timeseries
+
+        labels = {name: spec.label for name, spec in result.model.spec.pockets.items()}
+        files.append(
+            save_timeseries(
+                result.timeseries, labels, out / "timeseries.png", title=result.model.spec.title
+            )
+        )
+        files.append(save_map(result.model, out / "map_final.png"))
+    return files
+
+
+def _day(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def print_summary(summary: dict, files: list[Path]) -> None:
+    s = summary
+    print(
+        f"{s['title']}  [{s['scenario']}, seed {s['seed']}, {s['days']} days, "
+        f"{s['start_date']} to {s['end_date']}]"
+    )
+    print("channels: " + ", ".join(f"{k}={'on' if v else 'off'}" for k, v in s["channels"].items()))
+    print()
+    head = f"{'pocket':<20}{'start km2':>11}{'end km2':>10}{'reduced':>9}"
+    head += f"{'50% day':>9}{'90% day':>9}{'cleared':>9}"
+    print(head)
+    print("-" * len(head))
+    for p in s["pockets"].values():
+        reduced = "-" if p["reduction_pct"] is None else f"{p['reduction_pct']:.0f}%"
+        print(
+            f"{p['label']:<20}{p['initial_km2']:>11.0f}{p['final_km2']:>10.0f}{reduced:>9}"
+            f"{_day(p['days_to_50pct']):>9}{_day(p['days_to_90pct']):>9}{_day(p['days_to_clear']):>9}"
+        )
+    print()
+    print(f"ISIS fighters   {s['isis_fighters_initial']:.0f} -> {s['isis_fighters_final']:.0f}")
+    print(
+        f"strikes {s['strikes']:.0f}   raids {s['raids']:.0f} (into Iraq {s['raids_into_iraq']:.0f})"
+        f"   incidents {s['incidents']:.0f}   civilian-harm index {s['civilian_harm']:.1f}"
+    )
+    print("anti-ISIS losses: " + ", ".join(f"{k} {v:.0f}" for k, v in s["losses"].items()))
+    print()
+    for f in files:
+        print(f"wrote {f}")

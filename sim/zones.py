@@ -1,0 +1,63 @@
+"""Where each side may operate and strike before channels are applied (base areas), as masks.
+
+Sides of the Euphrates follow 003: the SDF and the coalition work north/east of the river, the
+Syrian government south/west of it. A channel widens or narrows these areas through its hooks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.factions import CONTROL_SAA, CONTROL_SDF, GROUND_FACTIONS
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+
+
+def iraq(model: BorderModel) -> np.ndarray:
+    return model.theater.country == COUNTRY_IRAQ
+
+
+def syria(model: BorderModel) -> np.ndarray:
+    return model.theater.country == COUNTRY_SYRIA
+
+
+def sdf_side(model: BorderModel) -> np.ndarray:
+    """Syria north/east of the Euphrates, plus any SDF-held ground."""
+    t = model.theater
+    return (t.country == COUNTRY_SYRIA) & ((t.euphrates_side > 0) | (model.control == CONTROL_SDF))
+
+
+def saa_side(model: BorderModel) -> np.ndarray:
+    """Syria south/west of the Euphrates, plus any SAA-held ground."""
+    t = model.theater
+    return (t.country == COUNTRY_SYRIA) & ((t.euphrates_side < 0) | (model.control == CONTROL_SAA))
+
+
+def base_strike_zone(model: BorderModel, wing: str) -> np.ndarray:
+    """Coalition: SDF side of Syria; Iraqi Air Force: Iraq; Russian air force: SAA side."""
+    if wing == "coalition":
+        return sdf_side(model)
+    if wing == "iraqi":
+        return iraq(model)
+    if wing == "russian":
+        return saa_side(model)
+    raise KeyError(wing)
+
+
+def base_operating_area(model: BorderModel, faction: str) -> np.ndarray:
+    """Ground units stay in their own country unless a channel lets them cross."""
+    return model.theater.country == GROUND_FACTIONS[faction].home_country
+
+
+def near_units(model: BorderModel, units, radius_km: float) -> np.ndarray:
+    """Cells within ``radius_km`` of any of ``units`` (one small numpy window per unit)."""
+    mask = np.zeros(model.theater.country.shape, dtype=bool)
+    for unit in units:
+        x, y = unit.cell.coordinate
+        xs, ys, disk = model.theater.disk(x, y, radius_km)
+        mask[xs, ys] |= disk
+    return mask

@@ -1,0 +1,56 @@
+"""Pocket labelling and detection: pure functions."""
+
+import numpy as np
+import pytest
+
+from sim.intel import detection_probability, ground_hazard, pool_detections
+from sim.pockets import label_components, match_components, pocket_areas
+
+
+def test_components_are_eight_connected_and_matched_to_named_pockets():
+    held = np.zeros((10, 8), dtype=bool)
+    held[1:3, 1:3] = True  # A
+    held[3, 3] = True  # touches A diagonally -> same component
+    held[7:9, 5:7] = True  # B
+    held[0, 7] = True  # C, overlaps no pocket
+    labels, count = label_components(held)
+    assert count == 3
+    east = np.zeros_like(held)
+    east[6:, :] = True
+    west = np.zeros_like(held)
+    west[:4, :4] = True
+    owner = match_components(labels, count, [west, east])
+    assert owner[labels[1, 1]] == 0 and owner[labels[3, 3]] == 0
+    assert owner[labels[8, 6]] == 1
+    assert owner[labels[0, 7]] == -1
+    areas = pocket_areas(labels, owner, np.full(held.shape, 2.0), 2)
+    np.testing.assert_allclose(areas, [2.0 * 5, 2.0 * 4, 2.0 * 1])
+
+
+def test_no_isis_ground_gives_zero_areas():
+    held = np.zeros((5, 5), dtype=bool)
+    labels, count = label_components(held)
+    owner = match_components(labels, count, [np.ones_like(held)])
+    assert pocket_areas(labels, owner, np.ones((5, 5)), 1).tolist() == [0.0, 0.0]
+
+
+def test_detection_probability_formula():
+    p = detection_probability(np.array([1.0, 0.0]), np.array([0.5, 0.5]), np.array([0.6, 1.0]))
+    assert p[0] == pytest.approx(1 - np.exp(-0.3))
+    assert p[1] == 0.0
+
+
+def test_ground_hazard_decays_with_distance():
+    h = ground_hazard(np.array([[0.0, 12.0], [100.0, 100.0]]), 0.8, 12.0)
+    assert h[0] == pytest.approx(0.8 * (1 + np.exp(-1)))
+    assert h[1] < 0.01
+
+
+def test_pooling_is_transitive_and_only_between_joined_camps():
+    camps = ("iraq", "sdf_coalition", "saa_russia")
+    seen = np.array([[True, False, False], [False, False, True]])
+    assert pool_detections(seen, camps, []).tolist() == seen.tolist()
+    pooled = pool_detections(seen, camps, [("iraq", "sdf_coalition"), ("iraq", "saa_russia")])
+    assert pooled.all()
+    only_iraq_sdf = pool_detections(seen, camps, [("iraq", "sdf_coalition")])
+    assert only_iraq_sdf.tolist() == [[True, True, False], [False, False, True]]
