@@ -7,12 +7,13 @@ with numpy once a day, so per-agent Python stays small.
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.factions import AIR_WINGS, GROUND_FACTIONS
+from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.friction import air_incident
 from sim.geography import RIVER_NONE, TERRAIN_DESERT
 
@@ -48,6 +49,7 @@ class GroundUnit(CellAgent):
         self.objective_pocket = objective_pocket
         self.halted_until = -1
         self.move_credit_km = 0.0
+        self.trail: deque[tuple[int, int]] = deque(maxlen=12)  # recent cells, to walk around obstacles
         self.label = label
 
     @property
@@ -55,13 +57,15 @@ class GroundUnit(CellAgent):
         return self.halted_until > self.model.day
 
     def advance(self) -> None:
-        """Hold when halted or in contact, otherwise move toward today's target."""
+        """Hold when halted or in contact, otherwise move toward today's target.
+
+        Movement is paid in km of credit (advance_km_per_day * readiness a day); unspent credit
+        carries over while advancing, so a slow crossing (a river) takes several days.
+        """
         model = self.model
-        if self.halted:
-            self.posture = "halted"
-            return
-        if model.in_contact(self):
-            self.posture = "engaged"
+        if self.halted or model.in_contact(self):
+            self.posture = "halted" if self.halted else "engaged"
+            self.move_credit_km = 0.0
             return
         target = model.choose_target(self)
         if target is None:
@@ -73,15 +77,14 @@ class GroundUnit(CellAgent):
         self.move_credit_km += p.advance_km_per_day * self.readiness
         area = model.operating_area(self.faction)
         while True:
-            step = _best_step(model, self.cell.coordinate, target, area, p)
+            step = _best_step(model, self.cell.coordinate, target, area, p, avoid=self.trail)
             if step is None or step[1] > self.move_credit_km:
                 break
             self.move_credit_km -= step[1]
+            self.trail.append(self.cell.coordinate)
             self.cell = model.grid[step[0]]
             if model.in_contact(self):
                 break
-        # credit carries over at most one cell's worth, so slow units still creep forward
-        self.move_credit_km = min(self.move_credit_km, 2.0 * model.theater.km_per_cell_y)
 
     def take_losses(self, lost: float) -> None:
         """Lose fighters; readiness falls with the share of strength lost."""
@@ -98,17 +101,20 @@ class GroundUnit(CellAgent):
 
 
 class IsisCell(CellAgent):
-    """An ISIS cell: fighters, concealment (how hard it is to find) and cohesion (command)."""
+    """An ISIS cell: fighters, concealment (how hard it is to find) and cohesion (command).
 
-    def __init__(
-        self, model: BorderModel, cell, *, strength: float, concealment: float, label: str
-    ):
+    A dispersed cell hides in the desert and holds no ground until it has been left alone for
+    ``regroup_days``; only then does it claim the cell it stands on again.
+    """
+
+    def __init__(self, model: BorderModel, cell, *, strength: float, concealment: float, label: str):
         super().__init__(model)
         self.cell = cell
         self.strength = float(strength)
         self.concealment = float(concealment)
         self.cohesion = 1.0
         self.dispersed = False
+        self.quiet_days = 0
         self.label = label
 
     def act(self) -> None:
@@ -116,10 +122,10 @@ class IsisCell(CellAgent):
         model, p = self.model, self.model.params
         rng = model.streams["isis"]
         pressure = model.pressure.get(self, 0.0)
-        if (
-            pressure > p.disperse_pressure_ratio * self.strength
-            and rng.random() < p.disperse_probability
-        ):
+        self.quiet_days = self.quiet_days + 1 if pressure == 0.0 else 0
+        if self.dispersed and self.quiet_days >= p.regroup_days:
+            self.dispersed = False  # regrouped: holds ground again
+        if pressure > p.disperse_pressure_ratio * self.strength and rng.random() < p.disperse_probability:
             self.disperse()
         elif pressure == 0.0:
             self.reinforce_neighbour()
@@ -181,9 +187,7 @@ class IsisCell(CellAgent):
 class AirWing(CellAgent):
     """An air wing flying from its bases; its sorties go to detected targets in its strike zone."""
 
-    def __init__(
-        self, model: BorderModel, cell, *, wing: str, sorties_per_day: float, base_km: np.ndarray
-    ):
+    def __init__(self, model: BorderModel, cell, *, wing: str, sorties_per_day: float, base_km: np.ndarray):
         super().__init__(model)
         self.cell = cell
         self.wing = wing
@@ -198,9 +202,7 @@ class AirWing(CellAgent):
         if self.grounded_until > model.day:
             return
         rng = model.streams["air"]
-        rate = self.sorties_per_day * math.prod(
-            ch.sortie_factor(model, self.wing) for ch in model.channels
-        )
+        rate = self.sorties_per_day * math.prod(ch.sortie_factor(model, self.wing) for ch in model.channels)
         sorties = int(rng.poisson(rate)) if rate > 0 else 0
         if sorties == 0:
             return
@@ -217,13 +219,16 @@ class AirWing(CellAgent):
 
 
 def _best_step(
-    model: BorderModel, here: tuple[int, int], target: tuple[int, int], allowed: np.ndarray, p
+    model: BorderModel, here: tuple[int, int], target: tuple[int, int], allowed: np.ndarray, p, avoid=()
 ) -> tuple[tuple[int, int], float] | None:
     """The neighbouring cell that gets closest to ``target`` and its cost in km, or None.
 
-    Cost is the step length, divided by the road factor on roads and by the river-crossing
-    factor when entering a river cell. Cells outside ``allowed`` are refused unless the unit is
-    already outside it (so it can walk back in).
+    When no neighbour is closer (a river bend or the edge of the allowed area is in the way), the
+    closest neighbour not in ``avoid`` (the unit's recent trail) is taken: the unit follows the
+    obstacle around instead of stopping. Cost is the step length, divided by the road factor on
+    roads, by the river-crossing factor when entering a river cell and by the contested-speed
+    factor when entering ISIS-held ground. Cells outside ``allowed``
+    are refused unless the unit is already outside it (so it can walk back in).
     """
     t = model.theater
     x0, y0 = here
@@ -231,7 +236,8 @@ def _best_step(
     here_allowed = allowed[x0, y0]
     kx = float(t.km_per_cell_x[y0])
     ky = float(t.km_per_cell_y)
-    best, best_d = None, math.hypot((tx - x0) * kx, (ty - y0) * ky)
+    here_d = math.hypot((tx - x0) * kx, (ty - y0) * ky)
+    best, best_d, detour, detour_d = None, here_d, None, math.inf
     for dx, dy in _NEIGHBOUR_STEPS:
         x, y = x0 + dx, y0 + dy
         if not (0 <= x < t.width and 0 <= y < t.height):
@@ -241,6 +247,12 @@ def _best_step(
         d = math.hypot((tx - x) * kx, (ty - y) * ky)
         if d < best_d:
             best, best_d = (x, y), d
+        elif d < detour_d and (x, y) not in avoid:
+            detour, detour_d = (x, y), d
+    if best is None:
+        if not avoid or here_d == 0:
+            return None
+        best = detour
     if best is None:
         return None
     cost = math.hypot((best[0] - x0) * kx, (best[1] - y0) * ky)
@@ -248,4 +260,6 @@ def _best_step(
         cost /= p.road_speed_factor
     if t.river[best] != RIVER_NONE and t.river[x0, y0] == RIVER_NONE:
         cost /= p.river_crossing_factor
+    if model.control[best] == CONTROL_ISIS:
+        cost /= p.contested_speed_factor
     return best, cost

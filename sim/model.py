@@ -39,7 +39,7 @@ from sim.geography import (
 )
 from sim.placement import place_air_wings, place_forces
 from sim.record import DAILY_COUNTERS, daily_row
-from sim.scenario import Scenario
+from sim.scenario.params import Params  # noqa: F401  (scenario typing below)
 from sim.spatial import pairwise_km, xy
 
 STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
@@ -48,7 +48,7 @@ STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
 class BorderModel(Model):
     """The theater, its agents and the eight phases of a day."""
 
-    def __init__(self, spec: Scenario, seed: int):
+    def __init__(self, spec, seed: int):
         if not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         super().__init__(rng=int(seed))
@@ -56,10 +56,7 @@ class BorderModel(Model):
         self.streams = dict(
             zip(
                 STREAMS,
-                (
-                    np.random.default_rng(s)
-                    for s in np.random.SeedSequence(self.seed).spawn(len(STREAMS))
-                ),
+                (np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(len(STREAMS))),
                 strict=True,
             )
         )
@@ -150,9 +147,7 @@ class BorderModel(Model):
                 [c.narrow_strike_zone(self, wing.wing) for c in self.channels],
             )
             self._zones[wing.wing] = zone & (wing.base_km <= self.params.air_range_km)
-        self._isis_barriers = [
-            b for b in (c.isis_barrier(self) for c in self.channels) if b is not None
-        ]
+        self._isis_barriers = [b for b in (c.isis_barrier(self) for c in self.channels) if b is not None]
         self._target_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @staticmethod
@@ -244,9 +239,7 @@ class BorderModel(Model):
         if ix.size == 0:
             return False
         x, y = unit.cell.coordinate
-        return bool(
-            (self.pairwise_km(np.array([x]), np.array([y]), ix, iy) <= self.params.contact_km).any()
-        )
+        return bool((self.pairwise_km(np.array([x]), np.array([y]), ix, iy) <= self.params.contact_km).any())
 
     def choose_target(self, unit: GroundUnit) -> tuple[int, int] | None:
         """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
@@ -269,9 +262,7 @@ class BorderModel(Model):
             unit.objective_pocket = None
         return self._nearest(here, *self._isis_ground(unit.faction))
 
-    def _isis_ground(
-        self, faction: str, pocket: str | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         key = f"{faction}|{pocket}"
         if key not in self._target_cells:
             mask = (self.control == CONTROL_ISIS) & self._areas[faction]
@@ -326,9 +317,7 @@ class BorderModel(Model):
         return area
 
     def nearest_pressed_cell(self, cell: IsisCell, radius_km: float) -> IsisCell | None:
-        pressed = [
-            c for c, pr in self.pressure.items() if pr > 0 and c is not cell and c.strength > 0
-        ]
+        pressed = [c for c, pr in self.pressure.items() if pr > 0 and c is not cell and c.strength > 0]
         if not pressed:
             return None
         x, y = cell.cell.coordinate
@@ -354,8 +343,7 @@ class BorderModel(Model):
     def is_cross_border(self, cell: IsisCell, unit: GroundUnit) -> bool:
         country = self.theater.country
         return bool(
-            country[cell.cell.coordinate] == COUNTRY_SYRIA
-            and country[unit.cell.coordinate] == COUNTRY_IRAQ
+            country[cell.cell.coordinate] == COUNTRY_SYRIA and country[unit.cell.coordinate] == COUNTRY_IRAQ
         )
 
     # ------------------------------------------------------------------ phase 5
@@ -441,9 +429,7 @@ class BorderModel(Model):
         return list(self.agents_by_type.get(GroundUnit, []))
 
     def units_of_camp(self, camp: str) -> list[GroundUnit]:
-        return [
-            u for u in self.agents_by_type.get(GroundUnit, []) if u.camp == camp and u.strength > 0
-        ]
+        return [u for u in self.agents_by_type.get(GroundUnit, []) if u.camp == camp and u.strength > 0]
 
     def isis_cells(self) -> list[IsisCell]:
         return list(self.agents_by_type.get(IsisCell, []))

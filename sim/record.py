@@ -77,6 +77,7 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
             "label": model.spec.pockets[name].label,
             "initial_km2": initial,
             "final_km2": areas[-1],
+            "mean_km2": _r(sum(areas) / len(areas)),
             "reduction_pct": _r(100.0 * (1 - areas[-1] / initial)) if initial > 0 else None,
             "days_to_50pct": _first_day(days, areas, 0.5 * initial) if initial > 0 else None,
             "days_to_90pct": _first_day(days, areas, 0.1 * initial) if initial > 0 else None,

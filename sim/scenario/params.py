@@ -64,15 +64,23 @@ class Params(BaseModel):
     # --- ground movement (agents.GroundUnit) ---
     advance_km_per_day: float = _p(6.0, 0, 100, "km/day", "Cross-country advance of a ground unit")
     road_speed_factor: float = _p(2.0, 1, 10, "-", "Speed multiplier on roads")
-    river_crossing_factor: float = _p(
-        0.3, 0.01, 1, "-", "Speed multiplier when entering a river cell"
-    )
+    river_crossing_factor: float = _p(0.3, 0.01, 1, "-", "Speed multiplier when entering a river cell")
     control_radius_km: float = _p(
-        10.0,
+        6.0,
         0,
         100,
         "km",
         "A unit clears ISIS-held ground within this radius when no ISIS cell holds it",
+    )
+    contested_speed_factor: float = _p(
+        0.3, 0.01, 1, "-", "Speed multiplier when entering ISIS-held ground (fighting forward)"
+    )
+    isis_hold_radius_km: float = _p(
+        8.0,
+        0,
+        100,
+        "km",
+        "An ISIS cell holding ground keeps anti-ISIS units from clearing within this radius",
     )
     readiness_recovery: float = _p(0.04, 0, 1, "1/day", "Daily readiness recovery toward 1")
     readiness_loss_per_casualty_share: float = _p(
@@ -127,7 +135,12 @@ class Params(BaseModel):
         "-",
         "A cell disperses when nearby enemy strength exceeds its own by this ratio",
     )
-    disperse_probability: float = _p(0.25, 0, 1, "1/day", "Daily chance a pressed cell disperses")
+    disperse_probability: float = _p(
+        0.12, 0, 1, "1/day", "Daily chance a pressed cell disperses, at zero cohesion (half that at full)"
+    )
+    regroup_days: float = _p(
+        15.0, 0, 10000, "days", "Days without pressure after which a dispersed cell regroups and holds ground"
+    )
     reinforce_rate: float = _p(
         0.08,
         0,
@@ -135,13 +148,9 @@ class Params(BaseModel):
         "1/day",
         "Share of a quiet cell's fighters sent each day to a pressed cell, times cohesion",
     )
-    reinforce_range_km: float = _p(
-        60.0, 0, 500, "km", "Range within which cells reinforce each other"
-    )
+    reinforce_range_km: float = _p(60.0, 0, 500, "km", "Range within which cells reinforce each other")
     raid_rate: float = _p(0.05, 0, 5, "1/day", "Daily raid hazard of a cell at full cohesion")
-    raid_range_km: float = _p(
-        60.0, 0, 500, "km", "Cells this close to Iraq can raid across the border"
-    )
+    raid_range_km: float = _p(60.0, 0, 500, "km", "Cells this close to Iraq can raid across the border")
     raid_damage: float = _p(4.0, 0, 1000, "fighters", "Expected ISF losses from one raid")
     raid_civilian_harm: float = _p(0.5, 0, 100, "index", "Civilian-harm index added per raid")
     cohesion_recovery: float = _p(0.004, 0, 1, "1/day", "Daily recovery of cohesion toward 1")
@@ -154,16 +163,12 @@ class Params(BaseModel):
     incident_factor_with_line: float = _p(
         0.1, 0, 1, "-", "Multiplies the incident hazard when the deconfliction channel is open"
     )
-    clash_duration_days: float = _p(
-        0.2, 0, 5, "days", "Length of a clash, fought by the square law"
-    )
+    clash_duration_days: float = _p(0.2, 0, 5, "days", "Length of a clash, fought by the square law")
     halt_days: float = _p(4.0, 0, 100, "days", "Days both sides pause nearby after an incident")
 
     # --- channel mechanisms (sim.channels) ---
     sting_day: float = _p(5.0, 0, 10000, "day", "Day of the Turkish sting's arrests")
-    sting_leaders_arrested: float = _p(
-        5.0, 0, 1000, "leaders", "High-ranking ISIS members arrested"
-    )
+    sting_leaders_arrested: float = _p(5.0, 0, 1000, "leaders", "High-ranking ISIS members arrested")
     cohesion_loss_per_leader: float = _p(0.08, 0, 1, "-", "Cohesion lost per arrested leader")
     sync_radius_km: float = _p(
         150.0,
