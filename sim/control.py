@@ -2,9 +2,10 @@
 
 Each anti-ISIS unit takes over the cells within ``control_radius_km`` that are ISIS-held or
 unheld, unless an ISIS cell that holds ground stands within ``isis_hold_radius_km`` of them
-(presence = disks of that radius around non-dispersed ISIS agents). Each such ISIS cell holds the cell it stands on
-unless an enemy unit stands there too. Dispersed cells hide and hold nothing, so a cell on the run
-leaves no trail of territory. Cells held by the other anti-ISIS camps are never taken over.
+(presence = disks of that radius around non-dispersed ISIS agents). Each such ISIS cell holds
+the cell it stands on unless an enemy unit stands there too. Dispersed cells hide and hold
+nothing, so a cell on the run leaves no trail of territory. Cells held by the other anti-ISIS
+camps are never taken over.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from sim.factions import CONTROL_ISIS, CONTROL_NONE, GROUND_FACTIONS
 from sim.geography import COUNTRY_OTHER
 
