@@ -63,7 +63,7 @@ def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
         todo = iter(tasks)
         first = [client.submit(fn, t, pure=False, key=f"run-{t.key}")
                  for _, t in zip(range(workers * WINDOW_PER_WORKER), todo, strict=False)]
-        queue = as_completed(first)
+        queue = as_completed(first, loop=client.loop)
         for fut in queue:
             result = fut.result()
             fut.release()

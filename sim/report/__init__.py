@@ -1,0 +1,116 @@
+"""`bordersim report SWEEP_DIR`: tables, figures and a self-contained report.html from a sweep.
+
+Everything is computed from the sweep folder alone (results.parquet, trajectories.parquet,
+design.parquet, experiment.yaml), so a report can be rebuilt anywhere, long after the runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.errors import ScenarioError
+from sim.outputs import atomic_write, write_text
+from sim.report import html, plots
+from sim.report.sensitivity import sensitivity_table
+from sim.report.stats import SweepData, effects_table, ranking, summary_table
+from sim.sweep import outcomes as oc
+
+
+@dataclass
+class Report:
+    folder: Path
+    files: list[Path]
+    ranking: pd.DataFrame | None
+    primary: str | None
+    effects: pd.DataFrame
+    outcomes: list[str]
+
+    def effects_text(self, limit: int = 4) -> str:
+        """Channel main effects on the pocket outcome and the costs, as a fixed-width table."""
+        main = self.effects[(self.effects["kind"] == "main") & (self.effects["contrast"] == "on - off")]
+        wanted = [self.primary] if self.primary else []
+        costs = ("incidents", "civilian_harm", "losses_total", "raids_into_iraq", *self.outcomes)
+        wanted += [o for o in costs if o in self.outcomes and o not in wanted]
+        wanted = wanted[:limit]
+        order = list(self.ranking["channel"]) if self.ranking is not None else sorted(set(main["factor"]))
+        width = max([len(c) for c in order] + [7]) + 2
+        lines = ["channel".ljust(width) + "".join(o[:24].rjust(26) for o in wanted)]
+        for channel in order:
+            cells = []
+            for o in wanted:
+                r = main[(main["factor"] == channel) & (main["outcome"] == o)].iloc[0]
+                mark = "*" if r["excludes_zero"] else " "
+                cells.append((html.interval(r["effect"], r["ci_low"], r["ci_high"]) + mark).rjust(26))
+            lines.append(channel.ljust(width) + "".join(cells))
+        lines.append("effect of switching the channel on (mean [95% interval]); * interval excludes zero")
+        return "\n".join(lines)
+
+
+def _load(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    results = folder / "results.parquet"
+    if not (folder / "experiment.yaml").is_file():
+        raise ScenarioError(f"{folder} is not a sweep folder (no experiment.yaml)", path="SWEEP_DIR")
+    if not results.is_file():
+        raise ScenarioError(f"{folder} has no results.parquet: the sweep has not finished",
+                            path="SWEEP_DIR", hint="running the same `bordersim sweep` again to finish it")
+    exp = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    return (exp, pd.read_parquet(results), pd.read_parquet(folder / "trajectories.parquet"),
+            pd.read_parquet(folder / "design.parquet"))
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    """CSV rounded to six decimals: stable bytes, and readable in a spreadsheet."""
+    frame = frame.round(6)
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+    return path
+
+
+def _write_png(path: Path, data: bytes) -> Path:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    return path
+
+
+def build_report(folder: str | Path) -> Report:
+    """Write SWEEP_DIR/report/: summary.csv, effects.csv, ranking.csv, figures and report.html."""
+    folder = Path(folder)
+    exp, results, traj, design = _load(folder)
+    out = folder / "report"
+    data = SweepData(results, exp)
+    pockets = exp["pockets"]
+    meanings = oc.available(pockets)
+    files = [_write_csv(out / "summary.csv", summary_table(data))]
+    effects = effects_table(data)
+    files.append(_write_csv(out / "effects.csv", effects))
+    pocket_outcomes = [o for o in exp["outcomes"] if oc.is_pocket_outcome(o, pockets)]
+    primary = next((o for o in (*oc.POCKET_PRIORITY, *pocket_outcomes) if o in pocket_outcomes), None)
+    has_channels = any("channel" in f for f in exp["factors"])
+    rank = None
+    if primary and has_channels and not effects.empty:
+        rank = ranking(effects, primary, [o for o in pocket_outcomes if o != primary])
+        files.append(_write_csv(out / "ranking.csv", rank))
+    sens = sensitivity_table(data, design)
+    if sens is not None:
+        files.append(_write_csv(out / "sensitivity.csv", sens))
+    figures = []
+    for pocket, label in pockets.items():
+        png = plots.pocket_bands(data, traj, pocket, label)
+        files.append(_write_png(out / f"trajectories_{pocket}.png", png))
+        figures.append((f"{label}: area over time by setting", png))
+    for outcome in exp["outcomes"]:
+        png = plots.outcome_by_setting(data, outcome, meanings.get(outcome, ""))
+        files.append(_write_png(out / f"outcome_{outcome}.png", png))
+        figures.append((f"{outcome} by setting", png))
+    failed = results[results["status"] != "ok"][["point", "replication", "seed", "error"]]
+    meta = {"scenario": exp["scenario"], "days": exp["days"], "design": exp["design"]["type"],
+            "factors": ", ".join(f.get("channel") or f["param"] for f in exp["factors"]),
+            "design points": data.points, "replications": data.reps, "runs": len(results),
+            "failed runs": len(failed), "experiment seed": exp["seed"]}
+    page = html.page(exp=exp, meta=meta, ranking=rank, primary=primary, effects=effects, sensitivity=sens,
+                     failed=failed, figures=figures, meanings=meanings)
+    write_text(out / "report.html", page)
+    files.append(out / "report.html")
+    return Report(out, files, rank, primary, effects, list(exp["outcomes"]))
