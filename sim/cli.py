@@ -107,6 +107,58 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def cmd_sweep(args) -> int:
+    from sim.sweep.runner import run_sweep
+
+    stats = run_sweep(args.experiment, args.out, workers=args.workers, scheduler=args.scheduler,
+                      dask_local=args.dask_local, force=args.force, retry_failed=args.retry_failed,
+                      progress=True if args.progress else None)
+    print(stats.line())
+    if stats.interrupted:
+        print(f"bordersim: interrupted; the finished runs are kept in {stats.out}; "
+              "run the same command again to resume", file=sys.stderr)
+        return 130
+    if stats.failed:
+        print(f"{stats.failed} runs failed: their errors are in results.csv and {stats.out / 'errors'}")
+    print(f"wrote {stats.files['results.csv']} and {stats.files['results.parquet']}")
+    print(f"next: bordersim report {stats.out}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from sim.report import build_report
+
+    report = build_report(args.sweep_dir)
+    print(report.effects_text())
+    print(f"\nwrote {len(report.files)} files to {report.folder}; open {report.folder / 'report.html'}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from sim.sweep.compare import compare, format_table
+
+    table = compare(args.a, args.b, reps=args.reps, overrides=args.set or [], days=args.days, seed=args.seed,
+                    workers=args.workers)
+    print(format_table(table, args.a, args.b))
+    if args.out:
+        from sim.outputs import atomic_write
+
+        out = Path(args.out)
+        atomic_write(out, lambda tmp: table.round(6).to_csv(tmp, index=False, lineterminator="\n"))
+        print(f"wrote {out}")
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -148,6 +200,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots (faster)")
     overrides(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sweep", help="run an experiment: many runs over a design, resumable")
+    p.add_argument("experiment", metavar="EXPERIMENT")
+    p.add_argument("--out", metavar="DIR", help="sweep folder (default sweeps/NAME)")
+    p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
+    dask = p.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
+    dask.add_argument("--dask-local", type=_count, metavar="N",
+                      help="run on a local Dask cluster of N workers")
+    p.add_argument("--force", action="store_true", help="discard what DIR holds and start again")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs that failed")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("report", help="effects, rankings, plots and report.html from a finished sweep")
+    p.add_argument("sweep_dir", metavar="SWEEP_DIR")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="paired difference B - A of two scenarios on each outcome")
+    p.add_argument("a", metavar="A.yaml")
+    p.add_argument("b", metavar="B.yaml")
+    p.add_argument("--reps", type=_count, default=30, help="paired replications (default 30)")
+    p.add_argument("--days", type=_days, help="number of days (default: each scenario's)")
+    p.add_argument("--seed", type=_seed, default=0, help="experiment seed for the replications (default 0)")
+    p.add_argument("--workers", type=_count, help="worker processes (default: all cores)")
+    p.add_argument("--out", metavar="CSV", help="also write the table to this CSV file")
+    overrides(p)
+    p.set_defaults(func=cmd_compare)
     return parser
 
 
