@@ -1,0 +1,130 @@
+"""The resolved scenario the model runs: places turned into coordinates, regions into polygons.
+
+Frozen, so one scenario can be shared by many runs and hashed; changes (events, sweeps, the browser
+app) go through ``with_changes``, which re-validates exactly like a file does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from sim.errors import ScenarioError
+from sim.geography import GridSpec
+from sim.scenario.params import Params
+from sim.scenario.provenance import Provenance
+from sim.scenario.schema import CHANNELS
+from sim.scenario.tree import Doc
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Channels(_Out):
+    """Which coordination channels are open."""
+
+    deconfliction: bool
+    iranian_intermediary: bool
+    turkish_sting: bool
+    isf_sdf_coordination: bool
+    damascus_baghdad: bool
+    coalition_support: bool
+
+    def as_dict(self) -> dict[str, bool]:
+        """Channel name -> open, in the canonical order of ``CHANNELS``."""
+        return {name: getattr(self, name) for name in CHANNELS}
+
+
+class Force(_Out):
+    """One ``forces:`` entry: ``fighters`` split over ``units`` agents around (lon, lat)."""
+
+    faction: str
+    place: str | None
+    lon: float
+    lat: float
+    fighters: float
+    units: int
+    spread_km: float
+    objective_lon: float | None = None
+    objective_lat: float | None = None
+    objective_pocket: str | None = None
+    objective_label: str | None = None
+    label: str
+
+
+class BaseSpec(_Out):
+    name: str
+    lon: float
+    lat: float
+
+
+class AirWingSpec(_Out):
+    sorties_per_day: float
+    bases: tuple[BaseSpec, ...]
+
+
+class PocketSpec(_Out):
+    """An ISIS pocket whose area the model tracks; ``polygon`` is a ring of (lon, lat)."""
+
+    label: str
+    polygon: tuple[tuple[float, float], ...]
+    region: str | None = None
+
+
+class Event(_Out):
+    """Dated changes, ``set`` maps dotted key paths to values (already validated)."""
+
+    day: int
+    set: dict[str, Any]
+
+
+class Scenario(_Out):
+    """A validated, resolved scenario; build it with ``load_scenario`` or ``with_changes``."""
+
+    name: str
+    title: str
+    description: str
+    sources: tuple[str, ...]
+    start_date: dt.date
+    days: int
+    grid: GridSpec
+    channels: Channels
+    forces: tuple[Force, ...]
+    air: dict[str, AirWingSpec]
+    pockets: dict[str, PocketSpec]
+    params: Params
+    events: tuple[Event, ...]
+    source_path: str | None = None
+    provenance: dict[str, Provenance] = {}
+
+    _doc: Doc | None = PrivateAttr(default=None)
+
+    def with_changes(self, overrides: Mapping[str, Any] | Iterable[str]) -> Scenario:
+        """A new scenario with dotted-path ``overrides`` applied and everything re-validated."""
+        from sim.scenario.resolve import build
+        from sim.scenario.tree import overridden
+
+        if self._doc is None:
+            raise ScenarioError("this scenario was not loaded from a file; build it with load_scenario")
+        if not overrides:
+            return self
+        doc = overridden(self._doc, overrides, (None, None))
+        return build(doc, source_path=self.source_path, check_sources=False)
+
+    def __hash__(self) -> int:  # fields include dicts; equal scenarios share a config hash
+        return hash(self.config_hash())
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form of everything the model uses (no provenance, no file path)."""
+        return self.model_dump(mode="json", exclude={"provenance", "source_path"})
+
+    def config_hash(self) -> str:
+        """Short, stable fingerprint of the resolved configuration, for naming and caching runs."""
+        text = json.dumps(self.resolved_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
