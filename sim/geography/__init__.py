@@ -6,7 +6,6 @@ code never parses coordinates or touches Mesa's property-layer API directly.
 
 from sim.geography.gazetteer import Gazetteer, Place, load_gazetteer
 from sim.geography.geodata import GeoData, Region, load_geodata
-from sim.geography.mesa_grid import add_layer, layer, make_mesa_grid
 from sim.geography.spec import (
     COUNTRY_IRAQ,
     COUNTRY_OTHER,
@@ -21,6 +20,18 @@ from sim.geography.spec import (
     GridSpec,
 )
 from sim.geography.theater import STATIC_LAYERS, Theater, build_theater
+
+_MESA_SEAM = ("add_layer", "layer", "make_mesa_grid")
+
+
+def __getattr__(name: str):
+    """Import the Mesa seam only when used: Mesa costs ~0.6 s at start-up, and validating or
+    listing scenarios never needs it."""
+    if name in _MESA_SEAM:
+        from sim.geography import mesa_grid
+
+        return getattr(mesa_grid, name)
+    raise AttributeError(f"module 'sim.geography' has no attribute {name!r}")
 
 __all__ = [
     "COUNTRY_IRAQ",
