@@ -1,0 +1,103 @@
+"""Three stacked panels of a run: pocket areas, ISIS fighters, cumulative events.
+
+The panels share the day axis so students can line up a drop in a pocket's area with the
+strikes and raids that came before it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from sim.render.style import FONT, FONT_SMALL, FONT_TITLE, OKABE_ITO, POCKET_COLORS, new_figure, save_atomic
+
+#: Cumulative event lines of panel 3 (left axis): column -> (label, colour, dash).
+EVENTS = {
+    "strikes": ("Air strikes", OKABE_ITO["blue"], "-"),
+    "raids": ("ISIS raids", OKABE_ITO["black"], "--"),
+    "incidents": ("Friction incidents", OKABE_ITO["vermillion"], "-."),
+}
+HARM_COLOR = OKABE_ITO["reddish_purple"]
+_thousands = FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def _style(ax, ylabel: str) -> None:
+    ax.set_ylabel(ylabel, fontsize=FONT)
+    ax.tick_params(labelsize=FONT_SMALL)
+    ax.yaxis.set_major_formatter(_thousands)
+    ax.grid(color="#BDBDBD", lw=0.6, alpha=0.7)
+    ax.set_ylim(bottom=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _x_label(timeseries: pd.DataFrame) -> str:
+    if "date" in timeseries and len(timeseries):
+        first = timeseries["date"].iloc[0]
+        return f"Day of the scenario (day {int(timeseries['day'].iloc[0])} = {str(first)[:10]})"
+    return "Day of the scenario"
+
+
+def plot_timeseries(timeseries: pd.DataFrame, pocket_labels: dict[str, str], *, title: str = "") -> Figure:
+    """Areas of the named pockets, ISIS fighters and cumulative events, against the day."""
+    ts = timeseries
+    days = ts["day"].to_numpy()
+    fig = new_figure()
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"hspace": 0.22, "left": 0.09, "right": 0.9,
+                                                          "top": 0.91 if title else 0.95, "bottom": 0.08})
+    area, fighters, events = axes
+
+    for i, (key, label) in enumerate(pocket_labels.items()):
+        color = POCKET_COLORS[i % len(POCKET_COLORS)]
+        area.plot(days, ts[f"{key}_km2"], color=color, lw=2.8, label=label)
+        if f"{key}_fighters" in ts:
+            fighters.plot(days, ts[f"{key}_fighters"], color=color, lw=2.0, ls="--", label=f"in {label}")
+    _style(area, "Area held (km²)")
+    area.set_title("ISIS pockets", fontsize=FONT, fontweight="bold", loc="left")
+
+    fighters.plot(days, ts["isis_fighters"], color="black", lw=2.8, label="All ISIS fighters", zorder=3)
+    _style(fighters, "Fighters")
+    fighters.set_title("ISIS fighters", fontsize=FONT, fontweight="bold", loc="left")
+
+    for column, (label, color, dash) in EVENTS.items():
+        if column in ts:
+            events.plot(days, ts[column].cumsum(), color=color, lw=2.4, ls=dash, label=label)
+    _style(events, "Events (cumulative)")
+    events.set_title("Events so far", fontsize=FONT, fontweight="bold", loc="left")
+    handles, labels = events.get_legend_handles_labels()
+    top = events  # the legend goes on the axes drawn last, above every line
+    if "civilian_harm_total" in ts:
+        harm = top = events.twinx()
+        harm.plot(days, ts["civilian_harm_total"], color=HARM_COLOR, lw=2.6, ls=":",
+                  label="Civilians harmed (right axis)")
+        harm.set_ylabel("Civilians harmed", fontsize=FONT, color=HARM_COLOR)
+        harm.tick_params(labelsize=FONT_SMALL, colors=HARM_COLOR)
+        harm.yaxis.set_major_formatter(_thousands)
+        harm.set_ylim(bottom=0)
+        harm.spines["top"].set_visible(False)
+        more_h, more_l = harm.get_legend_handles_labels()
+        handles, labels = handles + more_h, labels + more_l
+
+    # Inside the panels so the plots keep the full width; cumulative lines leave the upper left empty.
+    legend = {"fontsize": FONT_SMALL, "framealpha": 0.9, "edgecolor": "#BDBDBD"}
+    for ax in (area, fighters):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="best", **legend)
+    if handles:
+        top.legend(handles, labels, loc="upper left", **legend)
+    events.set_xlabel(_x_label(ts), fontsize=FONT)
+    if len(days):
+        events.set_xlim(days.min(), max(days.max(), days.min() + 1))
+    if title:
+        fig.suptitle(title, fontsize=FONT_TITLE, fontweight="bold", x=0.09, ha="left")
+    return fig
+
+
+def save_timeseries(timeseries: pd.DataFrame, pocket_labels: dict[str, str], path: str | os.PathLike, *,
+                    title: str = "", dpi: float = 150) -> Path:
+    """Plot the run and write it as PNG atomically; returns the path."""
+    return save_atomic(plot_timeseries(timeseries, pocket_labels, title=title), path, dpi)
