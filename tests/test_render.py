@@ -112,6 +112,7 @@ def test_dpi_sets_pixel_size_and_no_temp_files_left(model, tmp_path):
     save_map(model, tmp_path / "map.png", dpi=150)
     save_map(model, tmp_path / "map.png", dpi=150)  # overwrite in place
     assert os.listdir(tmp_path) == ["map.png"]
+    assert (tmp_path / "map.png").stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
     with Image.open(tmp_path / "map.png") as img:
         assert img.size == (1800, 1350)
 

@@ -93,10 +93,14 @@ def save_atomic(fig: Figure, path: str | os.PathLike, dpi: float) -> Path:
     """Write ``fig`` as PNG via a temp file in the same folder, so readers never see half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp makes the file private (0600); give it the old file's mode, or an ordinary 0644,
+    # so that a web server or a classmate can read it (reading the umask is not thread-safe).
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fig.savefig(fh, format="png", dpi=dpi, facecolor=fig.get_facecolor())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
