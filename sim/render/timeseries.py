@@ -73,8 +73,8 @@ def plot_timeseries(timeseries: pd.DataFrame, pocket_labels: dict[str, str], *, 
     if "civilian_harm_total" in ts:
         harm = top = events.twinx()
         harm.plot(days, ts["civilian_harm_total"], color=HARM_COLOR, lw=2.6, ls=":",
-                  label="Civilians harmed (right axis)")
-        harm.set_ylabel("Civilians harmed", fontsize=FONT, color=HARM_COLOR)
+                  label="Civilian-harm index (right axis)")
+        harm.set_ylabel("Civilian-harm index", fontsize=FONT, color=HARM_COLOR)
         harm.tick_params(labelsize=FONT_SMALL, colors=HARM_COLOR)
         harm.yaxis.set_major_formatter(_thousands)
         harm.set_ylim(bottom=0)
