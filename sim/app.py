@@ -1,0 +1,209 @@
+"""The classroom demo in the browser: a Solara app over the Mesa model.
+
+Start it with ``bordersim demo`` (offline, loopback only) or ``solara run sim/app.py``.
+Each browser session holds its own models (state lives in the ``Page`` component via
+``solara.use_reactive``/``use_memo``), so one student's reset never touches another's page.
+Side by side, two copies of one scenario and seed step together and differ only in the channels
+ticked for A and B.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import solara
+
+from sim.app_server import go_offline
+
+go_offline()  # also when started as `solara run sim/app.py`
+
+from sim.app_layout import ChannelTable, Charts, DayBanner, Maps, RunButtons  # noqa: E402
+from sim.app_session import Session, View  # noqa: E402
+from sim.app_state import Setup, default_setup, load_cached, parse_seed, scenario_entries  # noqa: E402
+from sim.cli import project_root  # noqa: E402
+from sim.errors import ScenarioError  # noqa: E402
+
+DEFAULT_SCENARIO = "pockets_2018"
+SPEEDS = [2, 4, 8, 15, 30]  # days per second
+DEFAULT_SPEED = 8
+CSS = """
+.v-application { font-size: 18px; }
+.v-application .v-label, .v-application input,
+.v-application .v-select__selection { font-size: 18px !important; }
+.v-application .v-btn { font-size: 17px !important; letter-spacing: 0; }
+.v-application .v-card__title { font-size: 21px !important; }
+.v-navigation-drawer { width: 380px !important; }
+.bs-day { font-size: 30px; font-weight: 700; line-height: 1.2; }
+.bs-small { font-size: 16px; color: #444; }
+.bs-ch-row { align-items: center; }
+.bs-ch-row .v-input--selection-controls { margin-top: 0; padding-top: 0; }
+.bs-map img { width: 100%; height: auto; max-height: calc(100vh - 440px);
+  object-fit: contain; display: block; }
+.bs-legend img { display: block; }
+"""
+
+
+@solara.component
+def Page():
+    session: Session = solara.use_memo(Session, [])
+    entries = solara.use_memo(lambda: scenario_entries(project_root()), [])
+    by_name = {e.name: e for e in entries}
+    first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in by_name else (entries[0].name if entries else "")
+    name = solara.use_reactive(first)
+    seed_text = solara.use_reactive("1")
+    seed_error = solara.use_reactive(None)
+    compare = solara.use_reactive(True)
+    channels = solara.use_reactive(None)  # (A, B) dicts of channel -> open
+    request = solara.use_reactive((None, 0))  # (Setup to build, serial)
+    view = solara.use_reactive(None)
+    message = solara.use_reactive(None)
+    pending = solara.use_reactive(False)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    step_lock = solara.use_memo(threading.Lock, [])
+
+    def scenario_of(key: str):
+        try:
+            return load_cached(by_name[key].path), None
+        except ScenarioError as err:
+            return None, str(err)
+
+    def setup_now(ch=None, cmp=None, seed=None) -> Setup | None:
+        scenario, error = scenario_of(name.value)
+        if scenario is None:
+            message.set(error)
+            return None
+        ch = channels.value if ch is None else ch
+        if ch is None:
+            ch = (scenario.channels.as_dict(),) * 2
+        cmp = compare.value if cmp is None else cmp
+        seed = parse_seed(seed_text.value) if seed is None else seed
+        return Setup(by_name[name.value].path, seed, cmp, tuple(tuple(side.items()) for side in ch))
+
+    def request_build(setup: Setup | None, force: bool = False) -> None:
+        if setup is None:
+            return
+        day = view.value.day if view.value is not None else 0
+        if force or day == 0 or session.classroom is None:
+            playing.set(False)
+            pending.set(False)
+            request.set((setup, request.value[1] + 1))
+        else:
+            pending.set(True)
+
+    def build() -> None:
+        setup = request.value[0]
+        if setup is None:
+            scenario, error = scenario_of(name.value)
+            if scenario is None:
+                message.set(error)
+                return
+            setup = default_setup(scenario, by_name[name.value].path, seed=1, compare=compare.value)
+            channels.set(tuple(dict(c) for c in setup.channels))
+        error = session.rebuild(setup)
+        message.set(error)
+        if error is None:
+            view.set(session.view())
+
+    build_task = solara.lab.use_task(build, dependencies=[request.value[1]], prefer_threaded=True)
+
+    def play() -> None:
+        deadline = time.perf_counter()
+        while playing.value:
+            with step_lock:
+                new = session.step(1)
+            if new is None:
+                break
+            view.set(new)
+            deadline += 1.0 / max(1, speed.value)
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+            deadline = max(deadline, time.perf_counter() - 0.5)  # do not race to catch up
+        playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def on_step() -> None:
+        with step_lock:
+            new = session.step(1)
+        if new is not None:
+            view.set(new)
+
+    def on_reset() -> None:
+        try:
+            request_build(setup_now(), force=True)
+        except ValueError as err:
+            seed_error.set(str(err))
+
+    def on_scenario(key: str) -> None:
+        scenario, error = scenario_of(key)
+        if scenario is None:
+            message.set(error)
+            return
+        name.set(key)
+        ch = (scenario.channels.as_dict(),) * 2
+        channels.set(ch)
+        try:
+            request_build(setup_now(ch=ch), force=True)
+        except ValueError as err:
+            seed_error.set(str(err))
+
+    def on_seed(text: str | None) -> None:
+        seed_text.set(text or "")
+        try:
+            seed = parse_seed(text or "")
+        except ValueError as err:
+            seed_error.set(str(err))
+            return
+        seed_error.set(None)
+        request_build(setup_now(seed=seed))
+
+    def on_compare(value: bool) -> None:
+        compare.set(value)
+        request_build(setup_now(cmp=value))
+
+    def on_channel(side: int, key: str, value: bool) -> None:
+        ch = [dict(c) for c in channels.value]
+        ch[side][key] = value
+        if not compare.value:
+            ch[1][key] = value
+        channels.set(tuple(ch))
+        try:
+            request_build(setup_now(ch=ch))
+        except ValueError as err:
+            seed_error.set(str(err))
+
+    solara.Style(CSS)
+    solara.Title("bordersim classroom demo")
+    if not entries:
+        solara.Error(f"No scenarios found in {project_root() / 'scenarios'}")
+        return
+    current: View | None = view.value
+    busy = build_task.pending
+    scenario, _ = scenario_of(name.value)
+    with solara.AppBar():
+        solara.AppBarTitle("bordersim · " + (scenario.title if scenario is not None else name.value))
+    with solara.Sidebar():
+        with solara.Card("Run"):
+            RunButtons(current, playing, busy, on_step, on_reset)
+            solara.Select("Speed (days per second)", values=SPEEDS, value=speed.value, on_value=speed.set)
+        with solara.Card("Set-up"):
+            solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario)
+            solara.InputText("Seed (whole number)", value=seed_text.value, on_value=on_seed,
+                             error=seed_error.value or False, classes=["bs-seed"])
+            solara.Switch(label="Side by side: A | B", value=compare.value, on_value=on_compare,
+                          classes=["bs-compare"])
+            if channels.value is not None:
+                ChannelTable(channels.value, compare.value, on_channel)
+                if compare.value and channels.value[0] == channels.value[1]:
+                    solara.Info("A and B are the same: untick a channel in column B to see what it does.",
+                                dense=True)
+            if pending.value:
+                solara.Warning("Settings changed: press Reset to start again with them.", dense=True)
+        if scenario is not None:  # plain text: solara.Markdown would fetch KaTeX from a CDN
+            solara.Text(scenario.description, classes=["bs-small"], style={"padding": "0 12px"})
+    with solara.Column(style={"padding": "8px 16px"}):
+        DayBanner(current, busy, message.value)
+        if current is not None:
+            Maps(current, session.legend_png)
+            Charts(current)

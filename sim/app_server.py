@@ -1,0 +1,93 @@
+"""Serve the classroom demo (sim/app.py) with Solara, with nothing leaving the machine.
+
+Solara's defaults reach out in three ways: usage telemetry, a version check against the package
+index, and a server-side proxy that fetches any front-end file missing from its local cache
+(solara-assets ships them) from a public CDN. All three are switched off here, so the demo runs
+in a classroom without internet and a missing file fails loudly instead of being fetched.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+import sys
+import warnings
+from pathlib import Path
+
+APP_FILE = Path(__file__).with_name("app.py")
+#: Environment for the Solara server; set before Solara reads its settings at import.
+OFFLINE_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_THEME_SHOW_BANNER": "False",
+    "SOLARA_THEME_TITLE": "bordersim classroom demo",
+    # a closed tab frees its models after ten minutes instead of Solara's default day
+    "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
+}
+CDN_BLOCKED_MESSAGE = "bordersim demo: front-end file {url!r} is not bundled; refusing to fetch it"
+
+log = logging.getLogger("bordersim.demo")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and addresses in 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError:
+            return False
+    return True
+
+
+def _refuse_cdn(url: str) -> bytes:
+    message = CDN_BLOCKED_MESSAGE.format(url=url)
+    print(message, file=sys.stderr, flush=True)
+    raise RuntimeError(message)
+
+
+def go_offline() -> None:
+    """Set Solara's environment and stop its CDN proxy from fetching; call before serving."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+    import solara.server.cdn_helper as cdn_helper
+    import solara.server.settings as settings
+
+    settings.telemetry.mixpanel_enable = False
+    cdn_helper.fetch_from_cdn = _refuse_cdn
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
+    """Run the demo server in this process until interrupted; returns an exit status."""
+    go_offline()
+    # plain http on a classroom address: Solara falls back to samesite=lax cookies, which is right
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    from solara.__main__ import cli
+
+    args = [
+        "run", str(APP_FILE), "--host", host, "--port", str(port), "--production",
+        "--no-open", "--no-check-version", "--log-level", "warning",
+    ]
+    print(f"bordersim demo: open http://{_url_host(host)}:{port} in a browser (Ctrl+C stops it)", flush=True)
+    try:
+        cli.main(args=args, prog_name="bordersim demo", standalone_mode=False)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,163 @@
+"""What one browser session of the classroom demo runs: one or two models stepping together.
+
+Pure Python (no Solara), so the rules of the page - bounds, seed parsing, side labels, paired
+stepping - are tested without a browser. Every session builds its own :class:`Classroom`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+#: A page runs at most this many models (the side-by-side pair).
+MAX_MODELS = 2
+#: A page never runs past this day, whatever the scenario says.
+MAX_DAYS = 3650
+SEED_MAX = 2**63 - 1
+SEED_MAX_CHARS = 19
+SIDES = ("A", "B")
+
+#: Short names for the channel checkboxes (scenario keys are the fallback).
+CHANNEL_LABELS = {
+    "deconfliction": "US–Russia deconfliction line",
+    "iranian_intermediary": "Iran as intermediary",
+    "turkish_sting": "Turkish sting (arrests)",
+    "isf_sdf_coordination": "ISF–SDF coordination",
+    "damascus_baghdad": "Damascus–Baghdad coordination",
+    "coalition_support": "Coalition support",
+}
+
+
+def channel_label(name: str) -> str:
+    return CHANNEL_LABELS.get(name, name.replace("_", " "))
+
+
+def parse_seed(text: str | int) -> int:
+    """A seed typed by a user; raises ValueError with a message fit for the page."""
+    raw = str(text).strip()
+    if not raw:
+        raise ValueError("Seed: type a whole number, e.g. 1")
+    if len(raw) > SEED_MAX_CHARS + 1 or not raw.lstrip("+").isdigit():
+        raise ValueError(f"Seed must be a whole number from 0 to {SEED_MAX}, not {raw[:24]!r}")
+    value = int(raw)
+    if value > SEED_MAX:
+        raise ValueError(f"Seed must be at most {SEED_MAX}")
+    return value
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    title: str
+    path: str
+
+
+def scenario_entries(root: Path) -> list[Entry]:
+    """The scenarios shipped in ``root/scenarios``, in file-name order."""
+    from sim.catalog import list_entries
+
+    return [Entry(n, t, str(root / p)) for n, t, p in list_entries(root)["scenarios"]]
+
+
+@lru_cache(maxsize=32)
+def load_cached(path: str):
+    """Scenarios are immutable: load each file once per process."""
+    from sim.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything that defines a run on the page; changing it means building new models."""
+
+    path: str
+    seed: int
+    compare: bool
+    channels: tuple[tuple[tuple[str, bool], ...], ...]  # per side: (name, open) pairs
+
+    def side_channels(self, side: int) -> dict[str, bool]:
+        return dict(self.channels[side])
+
+
+def default_setup(scenario, path: str, seed: int = 1, compare: bool = True) -> Setup:
+    """Both sides start with the scenario's own channels."""
+    base = tuple(scenario.channels.as_dict().items())
+    return Setup(path, seed, compare, (base, base))
+
+
+def side_label(scenario, channels: dict[str, bool]) -> str:
+    """How a side differs from the scenario, e.g. 'deconfliction line off'."""
+    base = scenario.channels.as_dict()
+    diffs = [
+        f"{channel_label(name)} {'on' if value else 'off'}"
+        for name, value in channels.items()
+        if base.get(name) != value
+    ]
+    return "; ".join(diffs) if diffs else "as in the scenario"
+
+
+@dataclass
+class Side:
+    """One model on the page with its label and recorded rows."""
+
+    key: str
+    label: str
+    model: object
+    rows: list[dict] = field(default_factory=list)
+
+
+class Classroom:
+    """One or two models of the same scenario and seed, stepping day by day together."""
+
+    def __init__(self, setup: Setup):
+        from sim import build_model
+
+        self.setup = setup
+        self.scenario = load_cached(setup.path)
+        self.days = min(self.scenario.days, MAX_DAYS)
+        n = MAX_MODELS if setup.compare else 1
+        self.sides: list[Side] = []
+        for i in range(n):
+            channels = setup.side_channels(i)
+            changes = {f"channels.{k}": v for k, v in channels.items()}
+            spec = self.scenario.with_changes(changes)
+            model = build_model(spec, setup.seed)
+            label = side_label(self.scenario, channels)
+            self.sides.append(Side(SIDES[i], label, model, [dict(model.row)]))
+
+    @property
+    def day(self) -> int:
+        return self.sides[0].model.day
+
+    @property
+    def date(self) -> dt.date:
+        return self.sides[0].model.date
+
+    @property
+    def finished(self) -> bool:
+        return self.day >= self.days
+
+    def step(self, days: int = 1) -> int:
+        """Advance every model by up to ``days`` days (never past the end); return days done."""
+        done = 0
+        while done < days and not self.finished:
+            for side in self.sides:
+                side.model.step()
+                side.rows.append(dict(side.model.row))
+            done += 1
+        return done
+
+
+def build_classroom(setup: Setup) -> tuple[Classroom | None, str | None]:
+    """A classroom, or None and a one-line message when the setup cannot be built."""
+    try:
+        return Classroom(setup), None
+    except ScenarioError as err:
+        return None, str(err)
+    except (OSError, ValueError) as err:
+        return None, f"Could not build the model: {err}"
