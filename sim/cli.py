@@ -128,6 +128,10 @@ def cmd_sweep(args) -> int:
         print(f"bordersim: interrupted; the finished runs are kept in {stats.out}; "
               "run the same command again to resume", file=sys.stderr)
         return 130
+    if stats.aborted:
+        print(f"bordersim: sweep stopped: {stats.aborted}; the finished runs are kept in {stats.out}; "
+              "run the same command again to resume", file=sys.stderr)
+        return 1
     if stats.failed:
         print(f"{stats.failed} runs failed: their errors are in results.csv and {stats.out / 'errors'}")
     print(f"wrote {stats.files['results.csv']} and {stats.files['results.parquet']}")
@@ -157,6 +161,29 @@ def cmd_compare(args) -> int:
         atomic_write(out, lambda tmp: table.round(6).to_csv(tmp, index=False, lineterminator="\n"))
         print(f"wrote {out}")
     return 0
+
+
+def cmd_demo(args) -> int:
+    from sim.app_server import is_loopback, port_free, serve
+
+    if not 0 < args.port < 65536:
+        print(f"bordersim: --port must be between 1 and 65535, got {args.port}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if not is_loopback(args.host):
+        print(f"bordersim: warning: --host {args.host} makes the demo reachable from other machines;"
+              " anyone who can reach this port can use it", file=sys.stderr)
+    if not port_free(args.host, args.port):
+        print(f"bordersim: port {args.port} on {args.host} is in use; pick another with --port",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
+    return serve(args.host, args.port)
+
+
+def cmd_animate(args) -> int:
+    from sim.animate import animate_cli
+
+    scenario = _load(args.scenario, args.set, args.days)
+    return animate_cli(scenario, args.seed, Path(args.output), fps=args.fps, dpi=args.dpi)
 
 
 # ---------------------------------------------------------------- parser
@@ -228,6 +255,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="CSV", help="also write the table to this CSV file")
     overrides(p)
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("demo", help="start the classroom demo in the browser (offline, this machine only)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("animate", help="render a run's map day by day as a GIF (or MP4 with ffmpeg)")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("-o", "--output", default="run.gif", help="file to write, .gif or .mp4 (default run.gif)")
+    p.add_argument("--seed", type=_seed, default=1, help="integer seed (default 1)")
+    p.add_argument("--days", type=_days, help="number of days (default: the scenario's)")
+    p.add_argument("--fps", type=float, default=8.0, help="frames (days) per second (default 8)")
+    p.add_argument("--dpi", type=float, default=80.0, help="resolution; 80 gives 960x720 (default 80)")
+    overrides(p)
+    p.set_defaults(func=cmd_animate)
     return parser
 
 
