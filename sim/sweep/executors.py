@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import multiprocessing as mp
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 
+PRELOAD = ["sim.sweep.plan", "sim.model"]
 WINDOW_PER_WORKER = 4  # tasks in flight per worker: keeps workers busy without pickling a whole sweep
+
+
+class ExecutorFailed(RuntimeError):
+    """The machinery failed (a worker process died, the cluster went away), not a model run."""
 
 
 def default_workers() -> int:
@@ -28,9 +34,19 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _context() -> mp.context.BaseContext:
+    """A fork server that has imported the model once: workers start fast, and are never forked from
+    this process, whose threads (pyarrow, tqdm, Dask) could leave a forked child deadlocked."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
 def local_pool(tasks: Iterable, fn: Callable, workers: int) -> Iterator:
     """Run ``fn`` over ``tasks`` in ``workers`` processes; yields results as they finish."""
-    pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_ignore_sigint)
     pending: set[cf.Future] = set()
     todo = iter(tasks)
     try:
@@ -43,7 +59,11 @@ def local_pool(tasks: Iterable, fn: Callable, workers: int) -> Iterator:
                 return
             done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in done:
-                yield fut.result()
+                try:
+                    result = fut.result()
+                except cf.process.BrokenProcessPool:
+                    raise ExecutorFailed("a worker process died (out of memory?)") from None
+                yield result
     finally:
         pool.shutdown(wait=not pending, cancel_futures=True)
 
@@ -65,7 +85,10 @@ def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
                  for _, t in zip(range(workers * WINDOW_PER_WORKER), todo, strict=False)]
         queue = as_completed(first, loop=client.loop)
         for fut in queue:
-            result = fut.result()
+            try:
+                result = fut.result()
+            except Exception as exc:  # run_task never raises: this is the cluster failing
+                raise ExecutorFailed(f"Dask: {type(exc).__name__}: {exc}") from None
             fut.release()
             task = next(todo, None)
             if task is not None:
@@ -79,7 +102,10 @@ def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
 
 def execute(tasks: list, fn: Callable, *, workers: int | None = None, scheduler: str | None = None,
             dask_local: int | None = None) -> Iterator:
-    """Pick the executor the command line asked for."""
+    """Run on the executor the command line asked for (none at all when there is nothing to run)."""
+    if not tasks:
+        return
     if scheduler is not None or dask_local is not None:
-        return dask_cluster(tasks, fn, scheduler=scheduler, local_workers=dask_local)
-    return local_pool(tasks, fn, workers or default_workers())
+        yield from dask_cluster(tasks, fn, scheduler=scheduler, local_workers=dask_local)
+    else:
+        yield from local_pool(tasks, fn, workers or default_workers())

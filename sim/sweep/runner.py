@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.sweep.executors import default_workers, execute
+from sim.sweep.executors import ExecutorFailed, default_workers, execute
 from sim.sweep.experiment import load_experiment
 from sim.sweep.plan import build_plan, run_task
 from sim.sweep.store import SweepStore
@@ -29,11 +29,12 @@ class SweepStats:
     failed: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    aborted: str | None = None
     files: dict | None = None
 
     def line(self) -> str:
         """The final line, printed whether or not there was a progress bar."""
-        state = "interrupted" if self.interrupted else "done"
+        state = "interrupted" if self.interrupted else "stopped" if self.aborted else "done"
         return (f"sweep {self.name} {state}: {self.ran + self.resumed}/{self.runs} runs stored "
                 f"({self.ran} new, {self.resumed} resumed, {self.failed} failed) in {self.seconds:.1f} s "
                 f"-> {self.out}")
@@ -81,9 +82,11 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, workers: int |
                     bar.update(n)
         except KeyboardInterrupt:
             stats.interrupted = True
+        except ExecutorFailed as exc:
+            stats.aborted = str(exc)
         finally:
             bar.close()
-        if not stats.interrupted:
+        if not stats.interrupted and not stats.aborted:
             stats.files = store.assemble(plan)
             stats.failed = store.failed_count()
     finally:

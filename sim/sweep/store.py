@@ -64,6 +64,13 @@ class SweepStore:
         self._lock = None
 
     def open(self, force: bool) -> None:
+        try:
+            self._open(force)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, force: bool) -> None:
         root = self.root
         if root.exists() and not root.is_dir():
             raise ScenarioError(f"{root} exists and is not a folder", path="--out")

@@ -1,0 +1,148 @@
+"""`bordersim report` and `bordersim compare`: tables, effects with CRN, figures, the HTML page."""
+
+import base64
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.report import build_report
+from sim.report.stats import bootstrap
+from sim.sweep.compare import compare
+from sim.sweep.runner import run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "pockets_2018.yaml"
+BIN = Path(sys.executable).parent / "bordersim"
+OUTCOMES = ["pockets_reduction_pct", "euphrates_mean_km2", "incidents", "civilian_harm"]
+
+
+def write_experiment(folder: Path, body: str) -> Path:
+    path = folder / "exp.yaml"
+    path.write_text(f"name: rep\ntitle: Report test\nscenario: {SCENARIO}\nset:\n  grid.cell_deg: 0.1\n"
+                    f"outcomes: [{', '.join(OUTCOMES)}]\n{body}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    exp = write_experiment(tmp, "days: 10\nreplications: 3\nfactors:\n  - channel: deconfliction\n"
+                                "  - channel: isf_sdf_coordination\n"
+                                "  - param: raid_rate\n    levels: [0.02, 0.2]\n")
+    stats = run_sweep(exp, tmp / "out", workers=2, progress=False)
+    assert stats.failed == 0 and stats.runs == 8 * 3
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def report(sweep_dir):
+    return build_report(sweep_dir)
+
+
+def test_bootstrap_is_deterministic_and_brackets_the_mean():
+    x = np.array([1.0, 4.0, 2.0, 8.0, 5.0])
+    mean, lo, hi = bootstrap(x)
+    assert mean == pytest.approx(4.0) and lo < mean < hi and (lo, hi) == bootstrap(x)[1:]
+    assert bootstrap(np.full(4, 3.0)) == (3.0, 3.0, 3.0)
+    assert bootstrap(np.array([np.nan, 2.0, np.nan]))[0] == 2.0  # failed runs are left out
+
+
+def test_summary_has_mean_and_interval_per_point_and_outcome(report, sweep_dir):
+    summary = pd.read_csv(report.folder / "summary.csv")
+    assert list(summary.columns) == ["point", "deconfliction", "isf_sdf_coordination", "raid_rate", "outcome",
+                                     "runs", "mean", "ci_low", "ci_high"]
+    assert len(summary) == 8 * len(OUTCOMES)
+    assert (summary["runs"] == 3).all()
+    assert (summary["ci_low"] <= summary["mean"] + 1e-9).all()
+    assert (summary["mean"] <= summary["ci_high"] + 1e-9).all()
+    results = pd.read_parquet(sweep_dir / "results.parquet")
+    means = results.groupby("point")["incidents"].mean()
+    got = summary[summary["outcome"] == "incidents"].set_index("point")["mean"]
+    assert np.allclose(got.sort_index(), means.sort_index())
+
+
+def test_main_effect_is_the_paired_difference_averaged_over_the_other_factors(report, sweep_dir):
+    effects = pd.read_csv(report.folder / "effects.csv")
+    main = effects[effects["kind"] == "main"]
+    assert len(main) == 3 * len(OUTCOMES)
+    assert set(main["contrast"]) == {"on - off", "0.2 - 0.02"}
+    inter = effects[effects["kind"] == "interaction"]
+    assert len(inter) == 3 * len(OUTCOMES)  # three pairs of two-setting factors
+    assert "deconfliction x isf_sdf_coordination" in set(inter["factor"])
+    # By hand: pair each run with deconfliction on to its twin with it off (same seed, same other factors).
+    r = pd.read_parquet(sweep_dir / "results.parquet")
+    others = ["isf_sdf_coordination", "raid_rate", "replication"]
+    on = r[r["deconfliction"]].set_index(others)["euphrates_mean_km2"]
+    off = r[~r["deconfliction"]].set_index(others)["euphrates_mean_km2"]
+    paired = (on - off.reindex(on.index)).groupby(level="replication").mean()
+    row = main[(main["factor"] == "deconfliction") & (main["outcome"] == "euphrates_mean_km2")].iloc[0]
+    assert row["effect"] == pytest.approx(paired.mean(), abs=1e-6)
+    assert row["replications"] == 3 and row["ci_low"] <= row["effect"] <= row["ci_high"]
+
+
+def test_report_html_is_self_contained_with_images_and_ranking(report):
+    page = (report.folder / "report.html").read_text()
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 2 + len(OUTCOMES)  # two pocket-trajectory figures, one figure per outcome
+    assert all(base64.b64decode(img).startswith(b"\x89PNG") for img in images)
+    assert not re.search(r'(src|href)="(http|file|/)', page)
+    assert "Which channels matter most for pocket reduction" in page
+    ranking = pd.read_csv(report.folder / "ranking.csv")
+    assert list(ranking["rank"]) == [1, 2]
+    assert set(ranking["channel"]) == {"deconfliction", "isf_sdf_coordination"}
+    assert ranking["effect"].abs().is_monotonic_decreasing
+    assert f"The largest: <b>{ranking['channel'][0]}</b>" in page
+    for name in ("trajectories_euphrates.png", "trajectories_jazira.png", "outcome_incidents.png"):
+        assert (report.folder / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_report_is_reproducible(report, sweep_dir):
+    before = {p.name: p.read_bytes() for p in report.folder.iterdir()}
+    build_report(sweep_dir)
+    after = {p.name: p.read_bytes() for p in report.folder.iterdir()}
+    assert before == after
+
+
+def test_cli_report_prints_channel_effects_and_refuses_unfinished_sweeps(sweep_dir, tmp_path):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    res = subprocess.run([str(BIN), "report", str(sweep_dir)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "deconfliction" in res.stdout and "pockets_reduction_pct" in res.stdout
+    assert "report.html" in res.stdout
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "experiment.yaml").write_text("name: x\n")
+    res = subprocess.run([str(BIN), "report", str(tmp_path / "half")], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert res.returncode == 2 and "has not finished" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_sobol_design_gets_sensitivity_indices(tmp_path):
+    exp = write_experiment(tmp_path, "days: 6\nreplications: 1\ndesign: {type: sobol, samples: 4}\n"
+                                     "factors:\n  - channel: deconfliction\n"
+                                     "  - param: raid_rate\n    range: [0.01, 0.3]\n")
+    run_sweep(exp, tmp_path / "out", workers=2, progress=False)
+    report = build_report(tmp_path / "out")
+    sens = pd.read_csv(report.folder / "sensitivity.csv")
+    assert {"outcome", "factor", "S1", "S1_conf", "ST", "ST_conf"} <= set(sens.columns)
+    assert set(sens["factor"]) == {"deconfliction", "raid_rate"}
+    assert "Sobol indices" in (report.folder / "report.html").read_text()
+
+
+def test_compare_pairs_replications_with_common_random_numbers(tmp_path):
+    variant = tmp_path / "no_line.yaml"
+    variant.write_text(f"extends: {SCENARIO}\nname: no_line\nchannels:\n  deconfliction: false\n")
+    fast = ["grid.cell_deg=0.1"]
+    same = compare(str(SCENARIO), str(SCENARIO), reps=3, overrides=fast, days=8, workers=2)
+    assert (same["diff_b_minus_a"] == 0).all() and (same["ci_low"] == 0).all()  # same seeds, same runs
+    diff = compare(str(SCENARIO), str(variant), reps=3, overrides=fast, days=8, workers=2)
+    assert list(diff.columns[:6]) == ["outcome", "mean_a", "mean_b", "diff_b_minus_a", "ci_low", "ci_high"]
+    row = diff.set_index("outcome").loc["euphrates_mean_km2"]
+    assert row["diff_b_minus_a"] == pytest.approx(row["mean_b"] - row["mean_a"])
+    assert (diff["diff_b_minus_a"] != 0).any()
