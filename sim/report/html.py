@@ -19,7 +19,8 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}.wide{overflow-x:auto}
-.clear{font-weight:bold}.note{color:#555;font-size:.9em}img{max-width:100%;margin:.5em 0}
+.meta td{text-align:left}.clear{font-weight:bold}.note{color:#555;font-size:.9em}
+img{max-width:100%;margin:.5em 0}
 """
 
 
@@ -79,8 +80,8 @@ def page(*, exp: dict, meta: dict, ranking: pd.DataFrame | None, primary: str | 
     """The whole page as a string."""
     outcomes = exp["outcomes"]
     parts = [f"<h1>{esc(exp['title'])}</h1>", f"<p>{esc(exp.get('description', ''))}</p>",
-             "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in meta.items())
-             + "</table>"]
+             "<table class='meta'>"
+             + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in meta.items()) + "</table>"]
     parts.append("<h2>Which channels matter most for pocket reduction</h2>")
     if ranking is None or ranking.empty:
         parts.append('<p class="note">No ranking: the experiment varies no channel on and off, or records no '
@@ -90,7 +91,8 @@ def page(*, exp: dict, meta: dict, ranking: pd.DataFrame | None, primary: str | 
         parts.append(
             f"<p>Channels ranked by the size of their main effect on <b>{esc(primary)}</b> "
             f"({esc(meanings.get(primary, ''))}). The largest: <b>{esc(top['channel'])}</b>, "
-            f"{interval(top['effect'], top['ci_low'], top['ci_high'])} when switched on. "
+            f"{interval(top['effect'], top['ci_low'], top['ci_high'])} when switched on "
+            f"(pockets shrink: {esc(top['pockets_shrink'])}). "
             "Bold rows: the 95% interval excludes zero.</p>")
         shown = ranking.rename(columns={"effect": f"effect on {primary}"})
         parts.append(table(shown, ranking["excludes_zero"]))

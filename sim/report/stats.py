@@ -176,6 +176,9 @@ def ranking(effects: pd.DataFrame, primary: str, others: list[str]) -> pd.DataFr
     first = first.sort_values(["size", "factor"], ascending=[False, True], kind="stable")
     table = first[["factor", "effect", "ci_low", "ci_high", "excludes_zero"]]
     table = table.rename(columns={"factor": "channel"})
+    shrinks = table["effect"] > 0 if primary.endswith("reduction_pct") else table["effect"] < 0
+    table.insert(5, "pockets_shrink", np.where(~table["excludes_zero"], "unclear",
+                                               np.where(shrinks, "faster", "slower")))
     for o in others:
         other = main[main["outcome"] == o].set_index("factor")["effect"]
         table[o] = table["channel"].map(other)
