@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/bordersim run scenarios/pockets_2018.yaml --out runs/pockets_2018 --force
+	$(VENV)/bin/bordersim sweep experiments/classroom.yaml --out sweeps/classroom
+	$(VENV)/bin/bordersim report sweeps/classroom
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check sim tests benchmarks
