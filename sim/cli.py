@@ -186,6 +186,14 @@ def cmd_animate(args) -> int:
     return animate_cli(scenario, args.seed, Path(args.output), fps=args.fps, dpi=args.dpi)
 
 
+def cmd_sources(args) -> int:
+    from sim.sources import report, shipped
+
+    root = project_root()
+    paths = [Path(f) for f in args.scenarios] or shipped(root)
+    return report(paths, root=root, with_defaults=args.defaults)
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -210,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     overrides(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("sources", help="where each number of a scenario comes from: quote or assumption")
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="default: all shipped scenarios")
+    p.add_argument("--defaults", action="store_true", help="also list coefficients left at defaults")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("map", help="draw a scenario's theater and forces on day 0")
     p.add_argument("scenario", metavar="SCENARIO")
