@@ -32,12 +32,15 @@ def _axis(name: str, days: int | None = None) -> dict:
 
 
 def _chart(title: str, yname: str, days: int, series: list[dict]) -> dict:
+    paired = any(s["lineStyle"]["type"] != DASHES[0] for s in series)
     return {
         "animation": False,
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": FONT + 2}},
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": FONT + 2},
+                  "subtext": "solid A, dashed B" if paired else "", "itemGap": 12,
+                  "subtextStyle": {"fontSize": FONT - 2, "color": "#444"}},
         "legend": {"bottom": 0, "textStyle": {"fontSize": FONT - 2}, "itemWidth": 34},
         "tooltip": {"trigger": "axis", "textStyle": {"fontSize": FONT}},
-        "grid": {"left": 82, "right": 24, "top": 46, "bottom": 92},
+        "grid": {"left": 82, "right": 24, "top": 66, "bottom": 92},
         "xAxis": _axis("day", days),
         "yAxis": _axis(yname),
         "series": series,

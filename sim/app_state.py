@@ -41,7 +41,7 @@ def parse_seed(text: str | int) -> int:
     raw = str(text).strip()
     if not raw:
         raise ValueError("Seed: type a whole number, e.g. 1")
-    if len(raw) > SEED_MAX_CHARS + 1 or not raw.lstrip("+").isdigit():
+    if len(raw) > SEED_MAX_CHARS + 1 or not (raw.isascii() and raw.lstrip("+").isdigit()):
         raise ValueError(f"Seed must be a whole number from 0 to {SEED_MAX}, not {raw[:24]!r}")
     value = int(raw)
     if value > SEED_MAX:

@@ -1,0 +1,157 @@
+"""The demo's rules without a browser: seeds, bounds, paired stepping, sessions, charts, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.app_charts import events_chart, fighters_chart, pocket_chart
+from sim.app_server import is_loopback
+from sim.app_session import Session, map_title
+from sim.app_state import (
+    MAX_MODELS,
+    SEED_MAX,
+    Classroom,
+    Setup,
+    build_classroom,
+    default_setup,
+    load_cached,
+    parse_seed,
+    scenario_entries,
+    side_label,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> str:
+    """pockets_2018 on a coarse 0.25 degree grid for 6 days: fast to build and to step."""
+    path = tmp_path_factory.mktemp("scen") / "tiny.yaml"
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\nname: tiny\ndays: 6\n"
+                    "grid: {cell_deg: 0.25}\n", encoding="utf-8")
+    return str(path)
+
+
+def setup_for(path: str, seed: int = 3, compare: bool = True, **b_changes) -> Setup:
+    base = default_setup(load_cached(path), path, seed=seed, compare=compare)
+    a, b = (dict(side) for side in base.channels)
+    b.update(b_changes)
+    return Setup(path, seed, compare, (tuple(a.items()), tuple(b.items())))
+
+
+@pytest.mark.parametrize("text, value", [("0", 0), (" 42 ", 42), ("+7", 7), (str(SEED_MAX), SEED_MAX)])
+def test_parse_seed_accepts_whole_numbers(text, value):
+    assert parse_seed(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "abc", "-1", "1.5", "1e3", str(SEED_MAX + 1), "9" * 400, "１２"])
+def test_parse_seed_rejects_with_a_message(text):
+    with pytest.raises(ValueError, match="[Ss]eed"):
+        parse_seed(text)
+
+
+@pytest.mark.parametrize("host, loop", [("127.0.0.1", True), ("127.3.2.1", True), ("localhost", True),
+                                        ("::1", True), ("0.0.0.0", False), ("192.168.1.5", False),
+                                        ("example.org", False)])
+def test_is_loopback(host, loop):
+    assert is_loopback(host) is loop
+
+
+def test_shipped_scenarios_are_listed():
+    names = [e.name for e in scenario_entries(ROOT)]
+    assert "pockets_2018" in names
+
+
+def test_side_label_names_what_differs(tiny):
+    scenario = load_cached(tiny)
+    channels = scenario.channels.as_dict()
+    assert side_label(scenario, channels) == "as in the scenario"
+    channels["deconfliction"] = not channels["deconfliction"]
+    assert "deconfliction" in side_label(scenario, channels)
+    assert map_title("B", "x " * 80, paired=True).count("\n") <= 1
+
+
+def test_pair_shares_scenario_and_seed_and_differs_only_in_channels(tiny):
+    room = Classroom(setup_for(tiny, deconfliction=False))
+    assert len(room.sides) == MAX_MODELS
+    a, b = (s.model for s in room.sides)
+    assert a.seed == b.seed == 3
+    assert a.spec.channels.deconfliction is True and b.spec.channels.deconfliction is False
+    others = [k for k in a.spec.channels.as_dict() if k != "deconfliction"]
+    assert all(getattr(a.spec.channels, k) == getattr(b.spec.channels, k) for k in others)
+    assert room.sides[1].label != room.sides[0].label
+
+
+def test_models_step_together_and_stop_at_the_last_day(tiny):
+    room = Classroom(setup_for(tiny, compare=True))
+    assert room.step(2) == 2 and room.day == 2
+    assert [s.model.day for s in room.sides] == [2, 2]
+    assert room.step(100) == room.days - 2
+    assert room.finished and room.step(1) == 0
+    assert all(len(s.rows) == room.days + 1 for s in room.sides)
+
+
+def test_identical_sides_give_identical_rows(tiny):
+    room = Classroom(setup_for(tiny))
+    room.step(4)
+    assert room.sides[0].rows == room.sides[1].rows
+
+
+def test_single_mode_runs_one_model(tiny):
+    assert len(Classroom(setup_for(tiny, compare=False)).sides) == 1
+
+
+def test_bad_scenario_gives_a_message_not_an_exception(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ntitle: [unclosed\n", encoding="utf-8")
+    room, message = build_classroom(Setup(str(bad), 1, False, ((), ())))
+    assert room is None and message and "\n" not in message.strip()
+
+
+def test_sessions_are_independent(tiny):
+    one, two = Session(), Session()
+    assert one.rebuild(setup_for(tiny)) is None and two.rebuild(setup_for(tiny)) is None
+    one.step(3)
+    assert one.view().day == 3 and two.view().day == 0
+    two.rebuild(setup_for(tiny))
+    assert one.view().day == 3
+
+
+def test_view_has_maps_and_charts(tiny):
+    session = Session()
+    session.rebuild(setup_for(tiny, deconfliction=False))
+    view = session.step(2)
+    assert view.day == 2 and view.days == 6 and not view.finished
+    assert len(view.maps) == 2 and all(m.startswith(PNG) for m in view.maps)
+    assert session.legend_png.startswith(PNG)
+    assert "deconfliction" in view.titles[1]
+    areas, fighters, events = view.charts
+    assert len(areas["series"]) == 2 * len(load_cached(tiny).pockets)
+    assert [len(s["data"]) for s in fighters["series"]] == [3, 3]
+    assert {s["lineStyle"]["type"] for s in events["series"]} == {"solid", "dashed"}
+
+
+def test_charts_count_events_cumulatively(tiny):
+    room = Classroom(setup_for(tiny, compare=False))
+    room.sides[0].rows = [{"day": d, "raids": 1.0, "incidents": 2.0, "isis_fighters": 10.0} for d in range(3)]
+    raids, incidents = events_chart(room.sides, 6)["series"]
+    assert [y for _, y in raids["data"]] == [1, 2, 3] and [y for _, y in incidents["data"]] == [2, 4, 6]
+    assert fighters_chart(room.sides, 6)["xAxis"]["max"] == 6
+    assert pocket_chart(room.sides, {}, 6)["series"] == []
+
+
+def test_offline_mode_refuses_cdn_fetches(monkeypatch):
+    import solara.server.cdn_helper as cdn_helper
+    import solara.server.settings as settings
+
+    from sim.app_server import go_offline
+
+    monkeypatch.setattr(cdn_helper, "fetch_from_cdn", cdn_helper.fetch_from_cdn)
+    monkeypatch.setattr(settings.telemetry, "mixpanel_enable", True)
+    go_offline()
+    assert settings.telemetry.mixpanel_enable is False
+    with pytest.raises(RuntimeError, match="not bundled"):
+        cdn_helper.fetch_from_cdn("https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/katex.min.css")

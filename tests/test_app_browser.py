@@ -1,0 +1,152 @@
+"""The classroom demo in Debian's chromium: offline, per-session, side by side.
+
+One ``bordersim demo`` server (a child process on a free loopback port) serves every test here;
+each test opens its own browser context, i.e. its own session, with every request that is not
+for the local server aborted.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sim.app_browser import (
+    CHROMIUM,
+    RIPPLE,
+    VIEWPORT,
+    day_shown,
+    free_port,
+    launch,
+    map_src,
+    open_demo,
+    start_demo,
+    stop_demo,
+    wait_day,
+    wait_map_change,
+    wait_ready,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                       "(apt-get install chromium); no browser is downloaded"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev dependency) not installed")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("demo") / "demo.log"
+    proc = start_demo(port, log)
+    try:
+        wait_ready(proc, f"http://127.0.0.1:{port}/")
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        stop_demo(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def session(server, browser):
+    """A fresh browser context (its own cookies, so its own Solara session) on the demo."""
+    origin, log = server
+    context = browser.new_context(viewport=VIEWPORT)
+    page, blocked, failed = open_demo(context, origin)
+    yield page, blocked, failed, log
+    context.close()
+
+
+def test_page_renders_offline(session):
+    page, blocked, failed, log = session
+    assert day_shown(page) == 0
+    for side in ("A", "B"):
+        width = page.eval_on_selector(f".bs-map-{side} img", "img => img.naturalWidth")
+        assert width > 400, f"map {side} is not drawn"
+    assert page.locator(".bs-legend img").count() == 1
+    for i in range(3):
+        page.wait_for_selector(f".bs-chart-{i} canvas", timeout=30_000)
+    assert blocked == [], f"the page asked for outside resources: {blocked}"
+    assert failed == [], f"local requests failed: {failed}"
+    assert "not bundled" not in log.read_text(errors="replace")
+
+
+def test_channel_checkbox_and_step_change_day_maps_and_plots(session):
+    page, blocked, *_ = session
+    old_b = map_src(page, "B")
+    page.click(".bs-ch-B-deconfliction " + RIPPLE)
+    old_b = wait_map_change(page, "B", old_b)  # B rebuilt with the line closed
+    assert page.is_checked(".bs-ch-A-deconfliction input")
+    assert not page.is_checked(".bs-ch-B-deconfliction input")
+    chart_before = page.locator(".bs-chart-1").screenshot()
+    old_a = map_src(page, "A")
+    page.click(".bs-step")
+    wait_day(page, 1)
+    page.click(".bs-step")
+    wait_day(page, 2)
+    assert "2018" in page.inner_text(".bs-date")
+    assert map_src(page, "A") != old_a and map_src(page, "B") != old_b
+    time.sleep(0.5)  # let ECharts paint the new points
+    assert page.locator(".bs-chart-1").screenshot() != chart_before
+    assert blocked == []
+
+
+def test_two_sessions_are_independent(server, browser):
+    origin, _ = server
+    ctx_one, ctx_two = browser.new_context(viewport=VIEWPORT), browser.new_context(viewport=VIEWPORT)
+    try:
+        one, *_ = open_demo(ctx_one, origin)
+        two, *_ = open_demo(ctx_two, origin)
+        for day in (1, 2, 3):
+            one.click(".bs-step")
+            wait_day(one, day)
+        assert day_shown(two) == 0
+        two.click(".bs-step")
+        wait_day(two, 1)
+        old = map_src(two, "A")
+        two.click(".bs-reset")
+        wait_map_change(two, "A", old)
+        wait_day(two, 0)
+        assert day_shown(one) == 3
+        one.click(".bs-step")
+        wait_day(one, 4)
+        assert day_shown(two) == 0
+    finally:
+        ctx_one.close()
+        ctx_two.close()
+
+
+def test_bad_seed_shows_a_message_and_the_page_keeps_working(session):
+    page, *_ = session
+    field = page.locator(".bs-seed input")
+    field.fill("twelve")
+    field.press("Enter")
+    page.wait_for_selector("text=whole number from 0", timeout=10_000)
+    page.click(".bs-step")
+    wait_day(page, 1)
+    field.fill("12")
+    field.press("Enter")
+    page.wait_for_selector("text=press Reset", timeout=10_000)  # mid-run: applied on Reset
+    old = map_src(page, "A")
+    page.click(".bs-reset")
+    wait_map_change(page, "A", old)
+    wait_day(page, 0)
+
+
+def test_play_advances_several_days_a_second(session):
+    page, *_ = session
+    page.click(".bs-play")
+    start, t0 = day_shown(page), time.monotonic()
+    time.sleep(4.0)
+    rate = (day_shown(page) - start) / (time.monotonic() - t0)
+    page.click(".bs-play")
+    # 4 or more days a second on an idle 2-core machine; leave room for a loaded test runner
+    assert rate >= 2.0, f"play showed {rate:.1f} days per second"
