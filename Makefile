@@ -24,4 +24,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests $(wildcard benchmarks)
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs sweeps .pytest_cache
