@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,10 @@ from sim.app_state import Classroom, Setup, build_classroom, load_cached
 MAP_FIGSIZE = (7.4, 7.1)
 MAP_DPI = 100
 TITLE_WIDTH = 58
+#: Pages one server keeps models for at once (about 30 MB each); a closed tab frees its place.
+MAX_SESSIONS = 40
+_live: weakref.WeakSet = weakref.WeakSet()
+_live_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,11 @@ class Session:
 
     def rebuild(self, setup: Setup) -> str | None:
         """Build new models for ``setup``; returns a message instead when that fails."""
+        with _live_lock:
+            if self not in _live and len(_live) >= MAX_SESSIONS:
+                return (f"The demo is already running models for {MAX_SESSIONS} pages; close a tab "
+                        "(or wait ten minutes for closed ones to be freed) and press Reset.")
+            _live.add(self)
         classroom, error = build_classroom(setup)
         if classroom is None:
             return error

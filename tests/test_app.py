@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,15 @@ def tiny(tmp_path_factory) -> str:
     path.write_text(f"extends: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\nname: tiny\ndays: 6\n"
                     "grid: {cell_deg: 0.25}\n", encoding="utf-8")
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def small_maps(monkeypatch):
+    """Sessions draw postage-stamp maps here; the browser tests use the real size."""
+    import sim.app_session as app_session
+
+    monkeypatch.setattr(app_session, "MAP_FIGSIZE", (4.0, 3.8))
+    monkeypatch.setattr(app_session, "MAP_DPI", 40)
 
 
 def setup_for(path: str, seed: int = 3, compare: bool = True, **b_changes) -> Setup:
@@ -118,6 +128,21 @@ def test_sessions_are_independent(tiny):
     assert one.view().day == 3 and two.view().day == 0
     two.rebuild(setup_for(tiny))
     assert one.view().day == 3
+
+
+def test_server_bounds_the_number_of_pages_with_models(tiny, monkeypatch):
+    import sim.app_session as app_session
+
+    first = Session()
+    assert first.rebuild(setup_for(tiny)) is None
+    monkeypatch.setattr(app_session, "MAX_SESSIONS", len(app_session._live))
+    late = Session()
+    message = late.rebuild(setup_for(tiny))
+    assert message and "close a tab" in message and late.classroom is None
+    assert first.rebuild(setup_for(tiny)) is None  # a page already served keeps working
+    del first
+    gc.collect()
+    assert late.rebuild(setup_for(tiny)) is None  # a freed place is taken
 
 
 def test_view_has_maps_and_charts(tiny):
