@@ -81,16 +81,31 @@ def Page():
         seed = parse_seed(seed_text.value) if seed is None else seed
         return Setup(by_name[name.value].path, seed, cmp, tuple(tuple(side.items()) for side in ch))
 
-    def request_build(setup: Setup | None, force: bool = False) -> None:
+    def apply(force: bool = False, **changes) -> None:
+        """Build models for the page's settings now (day 0, or forced) or mark them pending."""
+        try:
+            setup = setup_now(**changes)
+        except ValueError as err:
+            seed_error.set(str(err))
+            return
         if setup is None:
             return
+        built = session.classroom.setup if session.classroom is not None else None
+        if not force and setup == built:
+            pending.set(False)
+            return
         day = view.value.day if view.value is not None else 0
-        if force or day == 0 or session.classroom is None:
+        if force or day == 0 or built is None:
             playing.set(False)
             pending.set(False)
             request.set((setup, request.value[1] + 1))
         else:
             pending.set(True)
+
+    def show(new: View | None) -> None:
+        """Show a snapshot unless the models it comes from were replaced meanwhile."""
+        if new is not None and new.generation == session.generation:
+            view.set(new)
 
     def build() -> None:
         setup = request.value[0]
@@ -104,7 +119,7 @@ def Page():
         error = session.rebuild(setup)
         message.set(error)
         if error is None:
-            view.set(session.view())
+            show(session.view())
 
     build_task = solara.lab.use_task(build, dependencies=[request.value[1]], prefer_threaded=True)
 
@@ -115,7 +130,7 @@ def Page():
                 new = session.step(1)
             if new is None:
                 break
-            view.set(new)
+            show(new)
             deadline += 1.0 / max(1, speed.value)
             time.sleep(max(0.0, deadline - time.perf_counter()))
             deadline = max(deadline, time.perf_counter() - 0.5)  # do not race to catch up
@@ -125,15 +140,7 @@ def Page():
 
     def on_step() -> None:
         with step_lock:
-            new = session.step(1)
-        if new is not None:
-            view.set(new)
-
-    def on_reset() -> None:
-        try:
-            request_build(setup_now(), force=True)
-        except ValueError as err:
-            seed_error.set(str(err))
+            show(session.step(1))
 
     def on_scenario(key: str) -> None:
         scenario, error = scenario_of(key)
@@ -143,10 +150,7 @@ def Page():
         name.set(key)
         ch = (scenario.channels.as_dict(),) * 2
         channels.set(ch)
-        try:
-            request_build(setup_now(ch=ch), force=True)
-        except ValueError as err:
-            seed_error.set(str(err))
+        apply(force=True, ch=ch)
 
     def on_seed(text: str | None) -> None:
         seed_text.set(text or "")
@@ -156,11 +160,11 @@ def Page():
             seed_error.set(str(err))
             return
         seed_error.set(None)
-        request_build(setup_now(seed=seed))
+        apply(seed=seed)
 
     def on_compare(value: bool) -> None:
         compare.set(value)
-        request_build(setup_now(cmp=value))
+        apply(cmp=value)
 
     def on_channel(side: int, key: str, value: bool) -> None:
         ch = [dict(c) for c in channels.value]
@@ -168,16 +172,8 @@ def Page():
         if not compare.value:
             ch[1][key] = value
         channels.set(tuple(ch))
-        try:
-            request_build(setup_now(ch=ch))
-        except ValueError as err:
-            seed_error.set(str(err))
+        apply(ch=ch)
 
-    solara.Style(CSS)
-    solara.Title("bordersim classroom demo")
-    if not entries:
-        solara.Error(f"No scenarios found in {project_root() / 'scenarios'}")
-        return
     current: View | None = view.value
     busy = build_task.pending
     scenario, _ = scenario_of(name.value)
@@ -185,7 +181,7 @@ def Page():
         solara.AppBarTitle("bordersim · " + (scenario.title if scenario is not None else name.value))
     with solara.Sidebar():
         with solara.Card("Run"):
-            RunButtons(current, playing, busy, on_step, on_reset)
+            RunButtons(current, playing, busy, on_step, lambda: apply(force=True))
             solara.Select("Speed (days per second)", values=SPEEDS, value=speed.value, on_value=speed.set)
         with solara.Card("Set-up"):
             solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario)

@@ -34,6 +34,7 @@ _live_lock = threading.Lock()
 class View:
     """What the page shows after a build or a step; immutable, so it can cross threads."""
 
+    generation: int  # which build of the session's models it shows
     day: int
     days: int
     date: str
@@ -85,6 +86,7 @@ class Session:
         self.frames: list[MapFrames] = []
         self.titles: tuple[str, ...] = ()
         self.legend_png: bytes | None = None
+        self.generation = 0
 
     def rebuild(self, setup: Setup) -> str | None:
         """Build new models for ``setup``; returns a message instead when that fails."""
@@ -105,6 +107,7 @@ class Session:
         legend = legend_png(setup.path)
         with self.lock:
             self.classroom, self.frames, self.titles, self.legend_png = classroom, frames, titles, legend
+            self.generation += 1
         return None
 
     def view(self) -> View | None:
@@ -114,6 +117,7 @@ class Session:
                 return None
             pockets = {key: p.label for key, p in c.scenario.pockets.items()}
             return View(
+                generation=self.generation,
                 day=c.day,
                 days=c.days,
                 date=f"{c.date:%d %B %Y}",
