@@ -3,7 +3,9 @@
 Solara's defaults reach out in three ways: usage telemetry, a version check against the package
 index, and a server-side proxy that fetches any front-end file missing from its local cache
 (solara-assets ships them) from a public CDN. All three are switched off here, so the demo runs
-in a classroom without internet and a missing file fails loudly instead of being fetched.
+in a classroom without internet and a missing file fails loudly instead of being fetched. As a
+last guard, the server process refuses (and reports) any connection or name lookup that is not
+for this machine, whatever library attempts it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ OFFLINE_ENV = {
     "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
 }
 CDN_BLOCKED_MESSAGE = "bordersim demo: front-end file {url!r} is not bundled; refusing to fetch it"
+OUTBOUND_MESSAGE = "bordersim demo: refused an outbound {what} to {target!r}"
 
 log = logging.getLogger("bordersim.demo")
 
@@ -57,6 +60,36 @@ def _refuse_cdn(url: str) -> bytes:
     raise RuntimeError(message)
 
 
+def outbound_guard(own_host: str = "127.0.0.1"):
+    """An audit hook refusing connections and lookups of hosts other than this machine.
+
+    Loopback, the unspecified address and the host the server listens on are allowed.
+    """
+    allowed = {own_host.strip("[]").lower(), "0.0.0.0", "::", ""}
+
+    def local(host) -> bool:
+        if isinstance(host, bytes):
+            host = host.decode(errors="replace")
+        host = str(host).strip("[]").lower()
+        return host in allowed or is_loopback(host)
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "socket.connect":
+            address = args[1]
+            if isinstance(address, tuple) and address and not local(address[0]):
+                _refuse("connection", address[0])
+        elif event == "socket.getaddrinfo" and args[0] is not None and not local(args[0]):
+            _refuse("name lookup", args[0])
+
+    return hook
+
+
+def _refuse(what: str, target) -> None:
+    message = OUTBOUND_MESSAGE.format(what=what, target=target)
+    print(message, file=sys.stderr, flush=True)
+    raise ConnectionRefusedError(message)
+
+
 def go_offline() -> None:
     """Set Solara's environment and stop its CDN proxy from fetching; call before serving."""
     for key, value in OFFLINE_ENV.items():
@@ -71,6 +104,7 @@ def go_offline() -> None:
 def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
     """Run the demo server in this process until interrupted; returns an exit status."""
     go_offline()
+    sys.addaudithook(outbound_guard(host))
     # plain http on a classroom address: Solara falls back to samesite=lax cookies, which is right
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     from solara.__main__ import cli

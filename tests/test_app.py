@@ -168,6 +168,29 @@ def test_charts_count_events_cumulatively(tiny):
     assert pocket_chart(room.sides, {}, 6)["series"] == []
 
 
+@pytest.mark.parametrize("event, args", [("socket.connect", (None, ("93.184.215.14", 443))),
+                                         ("socket.connect", (None, ("2606:4700::1", 443, 0, 0))),
+                                         ("socket.getaddrinfo", ("cdn.jsdelivr.net", 443, 0, 1, 0)),
+                                         ("socket.getaddrinfo", (b"pypi.org", 443, 0, 1, 0))])
+def test_outbound_connections_are_refused(event, args):
+    from sim.app_server import outbound_guard
+
+    with pytest.raises(ConnectionRefusedError, match="outbound"):
+        outbound_guard()(event, args)
+
+
+@pytest.mark.parametrize("event, args", [("socket.connect", (None, ("127.0.0.1", 8765))),
+                                         ("socket.connect", (None, "/run/some.sock")),
+                                         ("socket.getaddrinfo", ("localhost", 80, 0, 1, 0)),
+                                         ("socket.getaddrinfo", ("0.0.0.0", 80, 0, 1, 0)),
+                                         ("socket.getaddrinfo", ("192.168.1.5", 80, 0, 1, 0)),
+                                         ("open", ("/etc/hosts", "r", 0))])
+def test_local_connections_pass(event, args):
+    from sim.app_server import outbound_guard
+
+    assert outbound_guard("192.168.1.5")(event, args) is None  # a refusal raises
+
+
 def test_offline_mode_refuses_cdn_fetches(monkeypatch):
     import solara.server.cdn_helper as cdn_helper
     import solara.server.settings as settings

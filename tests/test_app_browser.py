@@ -93,7 +93,8 @@ def test_page_renders_offline_and_a_channel_and_step_change_it(session):
 
     assert blocked == [], f"the page asked for outside resources: {blocked}"
     assert failed == [], f"local requests failed: {failed}"
-    assert "not bundled" not in log.read_text(errors="replace")
+    server_log = log.read_text(errors="replace")
+    assert "not bundled" not in server_log and "refused an outbound" not in server_log
 
 
 def test_two_sessions_are_independent(server, browser):
