@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -269,9 +269,8 @@ def write_animation(model, days: int, out: str | os.PathLike, *, fps: float = 8,
     frames = MapFrames(model, title=model.spec.title if title is None else title, dpi=dpi)
     first = frames.rgba(model)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix, dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # a fresh hidden name beside the target; the writer creates it with the usual permissions
+    tmp = out.parent / f".{out.stem}.{secrets.token_hex(6)}.tmp{suffix}"
     try:
         h, w = _even(first).shape[:2]
         sink = _GifSink(tmp, fps) if suffix == ".gif" else _Mp4Sink(tmp, fps, (w, h))

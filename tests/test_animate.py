@@ -32,6 +32,9 @@ def test_gif_has_one_frame_per_day_and_no_leftovers(tmp_path):
         last = np.asarray(gif.convert("RGB"))
     assert first.shape == last.shape and not np.array_equal(first, last)  # the date changes at least
     assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
+    ref = tmp_path / "ref"
+    ref.write_bytes(b"")  # an ordinary new file: the animation gets the same permissions
+    assert out.stat().st_mode & 0o777 == ref.stat().st_mode & 0o777
 
 
 def test_cli_animate_writes_a_gif(tmp_path, capsys):
