@@ -63,7 +63,7 @@ def test_good_file_fills_defaults(tmp_path):
      "exp.yaml:9: outcomes.0: unknown outcome 'euphrates_final_km' (did you mean euphrates_final_km2?)"),
     ("replications: 2", "replication: 2", "exp.yaml:8: replication: unknown key"),
     ("levels: [0.02, 0.1]", "levels: [0.02, 99]",
-     "exp.yaml:6: factors.raid_rate: params.raid_rate: must be at most"),
+     "exp.yaml:6: factors.raid_rate: level 99: must be at most 5"),
     ("levels: [0.02, 0.1]", "range: [0.02, 0.1]",
      "exp.yaml:6: factors.raid_rate: a full factorial needs `levels:`"),
     ("days: 10", "days: 10\ndesign: {type: sobol, samples: 12}",

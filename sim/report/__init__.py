@@ -96,7 +96,7 @@ def build_report(folder: str | Path) -> Report:
     if sens is not None:
         files.append(_write_csv(out / "sensitivity.csv", sens))
     figures = []
-    for pocket, label in pockets.items():
+    for pocket, label in pockets.items() if len(traj) else ():  # no trajectories if every run failed
         png = plots.pocket_bands(data, traj, pocket, label)
         files.append(_write_png(out / f"trajectories_{pocket}.png", png))
         figures.append((f"{label}: area over time by setting", png))

@@ -8,6 +8,7 @@ import base64
 import html
 import math
 
+import numpy as np
 import pandas as pd
 
 from sim import __version__
@@ -34,7 +35,7 @@ def num(x, sign: bool = False) -> str:
         return "–"
     if isinstance(x, bool):
         return "yes" if x else "no"
-    if isinstance(x, int):
+    if isinstance(x, int | np.integer):
         return str(x)
     plus = "+" if sign else ""
     return f"{x:{plus},.0f}" if abs(x) >= 1000 else f"{x:{plus}.3g}"

@@ -203,7 +203,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if base is not None:
         for f in factors:
             for value in f.range or f.levels:
-                _apply(c, base, {f.path: value}, f.line_node, f"factors.{f.name}")
+                _apply(c, base, {f.path: value}, f.line_node, f"factors.{f.name}", f"level {value!r}: ")
     outcome_names = _outcomes(c, top.get("outcomes"), base)
     if c.errors:
         raise ScenarioError.collect(c.errors)
@@ -364,8 +364,11 @@ def _plain(node: Node) -> Any:
     return node.value
 
 
-def _apply(c: _Checker, scenario, changes: dict, node: Node | None, path: str):
-    """``scenario.with_changes(changes)``; its complaints are re-pointed at the experiment file."""
+def _apply(c: _Checker, scenario, changes: dict, node: Node | None, path: str, prefix: str = ""):
+    """``scenario.with_changes(changes)``; its complaints are re-pointed at the experiment file.
+
+    ``changes`` from `set:` map a key to (value, node), so each complaint lands on its own line.
+    """
     plain = {k: (v[0] if isinstance(v, tuple) else v) for k, v in changes.items()}
     if not plain:
         return scenario
@@ -373,11 +376,11 @@ def _apply(c: _Checker, scenario, changes: dict, node: Node | None, path: str):
         return scenario.with_changes(plain)
     except ScenarioError as err:
         for e in err.errors:
-            where = node
-            if isinstance(changes.get(e.path or ""), tuple):
-                where = changes[e.path][1]
-            message = f"{e.path}: {e.message}" if e.path and path != "set" else e.message
-            c.err(message, where, e.path if path == "set" and e.path else path, e.hint)
+            own = changes.get(e.path or "")
+            if isinstance(own, tuple):  # a `set:` key: report it at its line under its own name
+                c.err(e.message, own[1], e.path, e.hint)
+            else:
+                c.err(prefix + e.message, node, path, e.hint)
         return None
 
 
