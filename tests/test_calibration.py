@@ -1,0 +1,258 @@
+"""Calibration: the rates the seed articles report, reproduced by the scenarios' baselines.
+
+Each target is an article figure with its verbatim quote and the model quantity chosen to match
+it; the quantity is averaged over 20 seeds and must lie within +-30% of the figure. Targets the
+model cannot reproduce because of a mechanism (not a number) are kept as strict xfails with the
+reason, so they start failing -- and get promoted -- the day the mechanism changes.
+
+Refresh docs/calibration.md (about half a minute) with:
+
+    .venv/bin/python tests/test_calibration.py --write
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
+from sim.model import BorderModel
+from sim.scenario import load_scenario
+from sim.scenario.params import Params
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "calibration.md"
+SEEDS = tuple(range(20))
+TOLERANCE = 0.30
+WEEK = 7  # days 1-7 of a run: pockets_2018 starts 1 April 2018, the article's week is 30 March - 5 April
+MONTH = 30
+MAX_DAYS = 60  # give up looking for the Iraqi Air Force's first strikes in Syria after this
+A000, A001, A003 = "000_8cc010e97ee6cc1c.txt", "001_7ee1bc880b577988.txt", "003_e3f1c5d059373657.txt"
+SPLIT_GAP = (
+    "AirWing.fly sends each sortie to a detected cell anywhere in the wing's strike zone, chosen with "
+    "probability proportional to the cell's strength; the Syrian pockets hold about 2,100 of the 2,600 "
+    "ISIS fighters, so most coalition strikes land in Syria. No scenario number sets where a wing's "
+    "sorties go; reproducing 6:3 by numbers alone would take several thousand more ISIS fighters in "
+    "Iraq. A per-country share of each wing's sorties (or targets weighted by detection, not strength) "
+    "would let a scenario say it."
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    scenario: str
+    figure: float
+    file: str
+    quote: str
+    quantity: str
+    gap: str | None = None  # the mechanism that keeps the model from reproducing it
+
+
+TARGETS = (
+    Target("coalition_strikes_week", "pockets_2018", 9, A001,
+           "Six of the nine airstrikes carried out between Mar. 30 and Apr. 5 were in Iraq.",
+           "coalition strikes on days 1-7 (Iraq and Syria)"),
+    Target("iraqi_strike_kills", "pockets_2018", 36, A000,
+           "A previous airstrike in Syria by the Iraqi Air Force, which killed 36 ISIS militants",
+           "kills of the larger of the Iraqi Air Force's first two strikes in Syria"),
+    Target("rival_incidents_month", "deir_ezzor_2017", 3, A003,
+           "In a series of incidents in June, U.S. forces shot down two Syrian government drones and an "
+           "Su-22 aircraft", "incidents between the SDF and SAA camps (air and ground) on days 1-30"),
+    Target("coalition_strikes_iraq_week", "pockets_2018", 6, A001,
+           "Six of the nine airstrikes carried out between Mar. 30 and Apr. 5 were in Iraq.",
+           "coalition strikes in Iraq on days 1-7", SPLIT_GAP),
+    Target("coalition_strikes_syria_week", "pockets_2018", 3, A001,
+           "Three other recent airstrikes were conducted in northeastern (near Shadaddi) or eastern "
+           "(Albu Kamal) Syria", "coalition strikes in Syria on days 1-7", SPLIT_GAP),
+    Target("rival_air_incidents_month", "deir_ezzor_2017", 3, A003,
+           "U.S. forces shot down two Syrian government drones and an Su-22 aircraft",
+           "air incidents between the rival camps on days 1-30",
+           "sim/friction.py draws air and ground incidents from one hazard (incident_rate times the "
+           "channels' factors), and in Deir ez-Zor rival ground units stand close far more often than "
+           "strikes fall near rival troops: the model gives several ground clashes for each air "
+           "incident. Raising air incidents to three a month would raise the ground clashes, which the "
+           "article does not report, in proportion. A separate air-incident rate would let a scenario "
+           "set both."),
+)
+
+
+# ---------------------------------------------------------------- measuring
+def _scenario(name: str, overrides: tuple[str, ...] = ()):
+    return load_scenario(ROOT / "scenarios" / f"{name}.yaml", list(overrides))
+
+
+def _pockets_run(scenario, seed: int) -> dict[str, float]:
+    """One pockets_2018 run, every strike logged (wing, country, kills) by wrapping model.strike."""
+    model = BorderModel(scenario, seed)
+    log: list[tuple[int, str, int, float]] = []
+    strike = model.strike
+
+    def logged(wing, target, rng):
+        before = target.strength
+        strike(wing, target, rng)
+        log.append((model.day, wing.wing, int(model.theater.country[target.cell.coordinate]),
+                    before - target.strength))
+
+    model.strike = logged
+    iraqi_in_syria = []
+    while model.day < WEEK or (len(iraqi_in_syria) < 2 and model.day < MAX_DAYS):
+        model.step()
+        iraqi_in_syria = [k for _, w, c, k in log if w == "iraqi" and c == COUNTRY_SYRIA]
+    week = [(w, c) for d, w, c, _ in log if d <= WEEK and w == "coalition"]
+    iraqi = [c for d, w, c, _ in log if d <= WEEK and w == "iraqi"]
+    return {
+        "iraqi_strikes_week": len(iraqi),
+        "iraqi_strikes_syria_week": sum(c == COUNTRY_SYRIA for c in iraqi),
+        "coalition_strikes_week": len(week),
+        "coalition_strikes_iraq_week": sum(c == COUNTRY_IRAQ for _, c in week),
+        "coalition_strikes_syria_week": sum(c == COUNTRY_SYRIA for _, c in week),
+        "iraqi_strike_kills": max(iraqi_in_syria[:2], default=0.0),
+    }
+
+
+def _deir_ezzor_run(scenario, seed: int) -> dict[str, float]:
+    model = BorderModel(scenario, seed).run(MONTH)
+    ts = model.datacollector.get_model_vars_dataframe()
+    return {"rival_incidents_month": float(ts["incidents"].sum()),
+            "rival_air_incidents_month": float(ts["air_incidents"].sum())}
+
+
+RUNNERS = {"pockets_2018": _pockets_run, "deir_ezzor_2017": _deir_ezzor_run}
+
+
+@functools.cache
+def measured(name: str, overrides: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Quantity key -> its value in each seed, for the baseline of scenario ``name``."""
+    scenario = _scenario(name, overrides)
+    runs = [RUNNERS[name](scenario, seed) for seed in SEEDS]
+    return {key: np.array([r[key] for r in runs], dtype=float) for key in runs[0]}
+
+
+@dataclass(frozen=True)
+class Result:
+    target: Target
+    mean: float
+    ci: tuple[float, float]  # 95% confidence interval of the mean (t)
+    spread: tuple[float, float]  # 2.5 and 97.5 percentiles over seeds
+
+    @property
+    def error(self) -> float:
+        return self.mean / self.target.figure - 1.0
+
+    @property
+    def within(self) -> bool:
+        return abs(self.error) <= TOLERANCE
+
+
+def result(target: Target) -> Result:
+    x = measured(target.scenario)[target.key]
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    lo, hi = np.percentile(x, [2.5, 97.5])
+    return Result(target, float(x.mean()), (float(x.mean() - half), float(x.mean() + half)),
+                  (float(lo), float(hi)))
+
+
+# ---------------------------------------------------------------- tests
+CALIBRATED = [t for t in TARGETS if t.gap is None]
+GAPS = [t for t in TARGETS if t.gap is not None]
+
+
+@pytest.mark.parametrize("target", CALIBRATED, ids=lambda t: t.key)
+def test_baseline_reproduces_the_article(target):
+    r = result(target)
+    assert r.within, f"{target.key}: model {r.mean:.2f} vs article {target.figure} ({r.error:+.0%})"
+
+
+@pytest.mark.parametrize("target", [pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=t.gap))
+                                    for t in GAPS], ids=lambda t: t.key)
+def test_known_gap_still_open(target):
+    assert result(target).within
+
+
+def test_the_36_needed_the_calibrated_lethality():
+    """With the default strike lethality the 36 killed is out of reach: the calibration is doing work."""
+    default = Params.model_fields["strike_kill_fraction"].default
+    kills = measured("pockets_2018", (f"params.strike_kill_fraction={default}",))["iraqi_strike_kills"]
+    assert kills.mean() < (1 - TOLERANCE) * 36
+
+
+def test_calibration_doc_lists_every_target():
+    text = DOC.read_text(encoding="utf-8")
+    for target in TARGETS:
+        assert f"`{target.key}`" in text and " ".join(target.quote.split()) in text, target.key
+
+
+# ---------------------------------------------------------------- docs/calibration.md
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def markdown() -> str:
+    default = Params.model_fields["strike_kill_fraction"].default
+    before = measured("pockets_2018", (f"params.strike_kill_fraction={default}",))["iraqi_strike_kills"]
+    out = [
+        "# Calibration", "",
+        "Generated by `.venv/bin/python tests/test_calibration.py --write`; the same targets are checked",
+        "by `tests/test_calibration.py`. Each row is a rate or figure a seed article reports, the model",
+        f"quantity chosen to match it, and that quantity over {len(SEEDS)} seeds (0-{SEEDS[-1]}) of the",
+        "scenario's baseline: its mean, the 95% confidence interval of the mean, the range of 95% of",
+        f"the seeds, and whether the mean lies within +-{TOLERANCE:.0%} of the article's figure.", "",
+        "| Target | Scenario | Article figure | Model quantity | Mean | 95% CI of mean | 95% of seeds "
+        "| Within +-30%? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    results = [result(t) for t in TARGETS]
+    for r in results:
+        t = r.target
+        verdict = "yes" if r.within else ("no: model mechanism, see below" if t.gap else "**no**")
+        out.append(
+            f"| `{t.key}` | {t.scenario} | **{t.figure:g}**: `{t.file}`: “{_cell(t.quote)}” | "
+            f"{_cell(t.quantity)} | {r.mean:.2f} ({r.error:+.0%}) | {r.ci[0]:.2f} to {r.ci[1]:.2f} | "
+            f"{r.spread[0]:.1f} to {r.spread[1]:.1f} | {verdict} |")
+    out += [
+        "", "## How each quantity was chosen", "",
+        "- `coalition_strikes_week`: 001 counts nine coalition strikes from 30 March to 5 April 2018;",
+        "  pockets_2018 starts on 1 April, so its first seven days stand for that week. The coalition's",
+        "  `sorties_per_day` is 9/7; a sortie becomes a strike only when a detected target is in reach,",
+        "  so the match is a test of the detection model, not a tautology.",
+        "- `iraqi_strike_kills`: 000 calls the Dashisha strike \"the third such airstrike\" and reports",
+        "  that \"a previous airstrike\" killed 36. The model quantity is therefore the kills of the",
+        "  larger of the Iraqi Air Force's first two strikes in Syria in each run (a strike kills",
+        "  Poisson(strength x `strike_kill_fraction`) of the cell it hits). This target calibrates",
+        "  `strike_kill_fraction` (0.26 in every shipped scenario, provenance in each file): with the",
+        f"  model default {default:g} the same quantity averages {before.mean():.1f}, about half the 36.",
+        "- `rival_incidents_month`: the only incident rate in 003 is June 2017's three shoot-downs,",
+        "  before this scenario starts (10 September 2017) but between the same two camps with the",
+        "  deconfliction channel already open; the model quantity is every incident between the SDF and",
+        "  SAA camps in the first 30 days, with the channel open, at the defaults for `incident_rate` and",
+        "  `incident_factor_with_line`. The total matches; its make-up does not (next section).", "",
+        "## Targets the model cannot reproduce (mechanisms, not numbers)", "",
+    ]
+    for gap in dict.fromkeys(t.gap for t in GAPS):
+        keys = " and ".join(f"`{t.key}` (article {t.figure:g})" for t in GAPS if t.gap == gap)
+        out.append(f"- {keys}: {gap}")
+    base = measured("pockets_2018")
+    syria, total = base["iraqi_strikes_syria_week"].sum(), base["iraqi_strikes_week"].sum()
+    out += ["", "The Iraqi Air Force has the same problem: 000 says Dashisha was only \"the third such",
+            f"airstrike\" in Syria, but in pockets_2018 {syria / total:.0%} of the Iraqi wing's strikes in",
+            f"the first week hit Syria ({syria / len(SEEDS):.1f} a week), because the two Iraqi channels",
+            "open its strike zone to the larger Syrian cells. No article says over how long the three",
+            "strikes were spread, so this is noted here, not tested."]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    text = markdown()
+    if "--write" in sys.argv[1:]:
+        DOC.parent.mkdir(parents=True, exist_ok=True)
+        DOC.write_text(text, encoding="utf-8")
+        print(f"wrote {DOC}")
+    else:
+        sys.stdout.write(text)
