@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,15 @@ FORMATS = (".gif", ".mp4")
 
 def date_caption(model) -> str:
     return f"day {model.day} · {model.date:%d %b %Y}"
+
+
+def run_title(spec) -> str:
+    """The scenario's title and, on a second line, which channels are closed in this run."""
+    from sim.app_state import channel_label
+
+    closed = [channel_label(k) for k, v in spec.channels.as_dict().items() if not v]
+    second = "closed: " + ", ".join(closed) if closed else "all channels open"
+    return "\n".join(textwrap.wrap(spec.title, 60)[:1] + textwrap.wrap(second, 75)[:1])
 
 
 class MapFrames:
@@ -266,7 +276,7 @@ def write_animation(model, days: int, out: str | os.PathLike, *, fps: float = 8,
     if problem:
         raise ValueError(problem)
     suffix = out.suffix.lower()
-    frames = MapFrames(model, title=model.spec.title if title is None else title, dpi=dpi)
+    frames = MapFrames(model, title=run_title(model.spec) if title is None else title, dpi=dpi)
     first = frames.rgba(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     # a fresh hidden name beside the target; the writer creates it with the usual permissions

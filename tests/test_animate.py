@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from sim import build_model
-from sim.animate import MapFrames, ffmpeg_path, write_animation
+from sim.animate import MapFrames, ffmpeg_path, run_title, write_animation
 from sim.cli import main
 from sim.scenario import load_scenario
 
@@ -94,3 +94,10 @@ def test_frames_follow_the_control_layer():
     after = frames.rgba(model)
     assert not np.array_equal(control_before, model.control)
     assert not np.array_equal(before, after)
+
+
+def test_title_names_the_closed_channels():
+    spec = load_scenario(POCKETS, ["channels.deconfliction=false"])
+    title = run_title(spec)
+    assert title.startswith(spec.title[:20]) and "deconfliction" in title.splitlines()[1]
+    assert "iranian" not in title.lower() or "Iran" in title  # labels, not raw keys
