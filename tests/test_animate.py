@@ -100,4 +100,4 @@ def test_title_names_the_closed_channels():
     spec = load_scenario(POCKETS, ["channels.deconfliction=false"])
     title = run_title(spec)
     assert title.startswith(spec.title[:20]) and "deconfliction" in title.splitlines()[1]
-    assert "iranian" not in title.lower() or "Iran" in title  # labels, not raw keys
+    assert "Iran as intermediary" in title and "iranian_intermediary" not in title  # labels, not keys
