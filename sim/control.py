@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.factions import CONTROL_ISIS, CONTROL_NONE, GROUND_FACTIONS
-from sim.geography import COUNTRY_OTHER
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -28,7 +27,7 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         xs, ys, disk = t.disk(*cell.cell.coordinate, model.params.isis_hold_radius_km)
         presence[xs, ys] |= disk
-    land = t.country != COUNTRY_OTHER
+    land = t.land
     radius = model.params.control_radius_km
     occupied = set()
     for unit in model.ground_units():

@@ -40,7 +40,7 @@ from sim.geography import (
 from sim.placement import place_air_wings, place_forces
 from sim.record import DAILY_COUNTERS, daily_row
 from sim.scenario.params import Params  # noqa: F401  (scenario typing below)
-from sim.spatial import pairwise_km, xy
+from sim.spatial import km_from, pairwise_km, xy
 
 STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
 
@@ -77,6 +77,7 @@ class BorderModel(Model):
         self.today: Counter = Counter()
         self.pressure: dict[IsisCell, float] = {}
         self.detected: dict[IsisCell, np.ndarray] = {}
+        self._ground_frozen: tuple | None = None  # ground units while only ISIS cells move
         place_forces(self, self.streams["setup"])
         place_air_wings(self)
         self.initial_isis_fighters = self.isis_fighters()
@@ -148,6 +149,7 @@ class BorderModel(Model):
             )
             self._zones[wing.wing] = zone & (wing.base_km <= self.params.air_range_km)
         self._isis_barriers = [b for b in (c.isis_barrier(self) for c in self.channels) if b is not None]
+        self._isis_areas: dict[tuple[bool, ...], np.ndarray] = {}
         self._target_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @staticmethod
@@ -232,14 +234,25 @@ class BorderModel(Model):
         self.agents_by_type[GroundUnit].shuffle_do("advance")
         self._measure_pressure()
         if IsisCell in self.agents_by_type:
-            self.agents_by_type[IsisCell].shuffle_do("act")
+            self._ground_frozen = self._ground_units_now()  # ISIS cells move and raid; units stay put
+            try:
+                self.agents_by_type[IsisCell].shuffle_do("act")
+            finally:
+                self._ground_frozen = None
+
+    def _ground_units_now(self) -> tuple[list[GroundUnit], np.ndarray, np.ndarray, np.ndarray]:
+        """Ground units, their cell coordinates and which of them are Iraqi, as of now."""
+        if self._ground_frozen is not None:
+            return self._ground_frozen
+        units = self.ground_units()
+        return (units, *xy(units), np.array([u.camp == "iraq" for u in units], dtype=bool))
 
     def in_contact(self, unit: GroundUnit) -> bool:
         ix, iy = self._isis_xy
         if ix.size == 0:
             return False
         x, y = unit.cell.coordinate
-        return bool((self.pairwise_km(np.array([x]), np.array([y]), ix, iy) <= self.params.contact_km).any())
+        return bool((self.km_from(x, y, ix, iy) <= self.params.contact_km).any())
 
     def choose_target(self, unit: GroundUnit) -> tuple[int, int] | None:
         """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
@@ -247,20 +260,18 @@ class BorderModel(Model):
             target = channel.ground_target(self, unit)
             if target is not None:
                 return target
-        here = np.array(unit.cell.coordinate)
+        x, y = unit.cell.coordinate
         if unit.objective is not None:
-            km = self.pairwise_km(
-                here[:1], here[1:], np.array(unit.objective[:1]), np.array(unit.objective[1:])
-            )
-            if km[0, 0] > self.params.control_radius_km:
+            km = self.km_from(x, y, np.array(unit.objective[:1]), np.array(unit.objective[1:]))
+            if km[0] > self.params.control_radius_km:
                 return unit.objective
             unit.objective = None
         if unit.objective_pocket is not None:
-            target = self._nearest(here, *self._isis_ground(unit.faction, unit.objective_pocket))
+            target = self._nearest(x, y, *self._isis_ground(unit.faction, unit.objective_pocket))
             if target is not None:
                 return target
             unit.objective_pocket = None
-        return self._nearest(here, *self._isis_ground(unit.faction))
+        return self._nearest(x, y, *self._isis_ground(unit.faction))
 
     def _isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         key = f"{faction}|{pocket}"
@@ -271,10 +282,10 @@ class BorderModel(Model):
             self._target_cells[key] = np.nonzero(mask)
         return self._target_cells[key]
 
-    def _nearest(self, here: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> tuple[int, int] | None:
+    def _nearest(self, x: int, y: int, xs: np.ndarray, ys: np.ndarray) -> tuple[int, int] | None:
         if xs.size == 0:
             return None
-        km = self.pairwise_km(here[:1], here[1:], xs, ys)[0]
+        km = self.km_from(x, y, xs, ys)
         i = int(np.argmin(km))
         return int(xs[i]), int(ys[i])
 
@@ -293,12 +304,11 @@ class BorderModel(Model):
 
     def escape_target(self, cell: IsisCell) -> tuple[int, int] | None:
         """A point three days' march away from the nearest enemy unit."""
-        units = self.ground_units()
+        units, ux, uy, _ = self._ground_units_now()
         if not units:
             return None
         x, y = cell.cell.coordinate
-        ux, uy = xy(units)
-        km = self.pairwise_km(np.array([x]), np.array([y]), ux, uy)[0]
+        km = self.km_from(x, y, ux, uy)
         i = int(np.argmin(km))
         dx, dy = x - ux[i], y - uy[i]
         norm = math.hypot(dx, dy) or 1.0
@@ -309,33 +319,35 @@ class BorderModel(Model):
 
     def isis_allowed_area(self, cell: IsisCell) -> np.ndarray:
         """Iraq and Syria, minus barriers that the cell is outside of."""
-        country = self.theater.country
-        area = (country == COUNTRY_IRAQ) | (country == COUNTRY_SYRIA)
-        for barrier in self._isis_barriers:
-            if not barrier[cell.cell.coordinate]:
-                area = area & ~barrier
-        return area
+        inside = tuple(bool(barrier[cell.cell.coordinate]) for barrier in self._isis_barriers)
+        if inside not in self._isis_areas:  # the same for every cell on the same sides today
+            area = self.theater.land
+            for barrier, within in zip(self._isis_barriers, inside, strict=True):
+                if not within:
+                    area = area & ~barrier
+            self._isis_areas[inside] = area
+        return self._isis_areas[inside]
 
     def nearest_pressed_cell(self, cell: IsisCell, radius_km: float) -> IsisCell | None:
         pressed = [c for c, pr in self.pressure.items() if pr > 0 and c is not cell and c.strength > 0]
         if not pressed:
             return None
         x, y = cell.cell.coordinate
-        km = self.pairwise_km(np.array([x]), np.array([y]), *xy(pressed))[0]
+        km = self.km_from(x, y, *xy(pressed))
         i = int(np.argmin(km))
         return pressed[i] if km[i] <= radius_km else None
 
     def raid_target(self, cell: IsisCell) -> GroundUnit | None:
         """The nearest Iraqi unit within raid range if any (raids go into Iraq), else the nearest unit."""
-        units = self.ground_units()
+        units, ux, uy, is_iraqi = self._ground_units_now()
         if not units:
             return None
         x, y = cell.cell.coordinate
-        km = self.pairwise_km(np.array([x]), np.array([y]), *xy(units))[0]
+        km = self.km_from(x, y, ux, uy)
         in_range = km <= self.params.raid_range_km
         if not in_range.any():
             return None
-        iraqi = in_range & np.array([u.camp == "iraq" for u in units])
+        iraqi = in_range & is_iraqi
         pool = iraqi if iraqi.any() else in_range
         i = int(np.argmin(np.where(pool, km, np.inf)))
         return units[i]
@@ -358,10 +370,13 @@ class BorderModel(Model):
         km = self.pairwise_km(*xy(units), *xy(cells))
         nearest = km.argmin(axis=1)
         engaged = km[np.arange(len(units)), nearest] <= p.contact_km
+        attackers: dict[int, list[GroundUnit]] = defaultdict(list)  # by cell, in unit order
+        for unit, n, e in zip(units, nearest.tolist(), engaged.tolist(), strict=True):
+            if e:
+                attackers[n].append(unit)
         for j, cell in enumerate(cells):
-            attackers = [u for u, n, e in zip(units, nearest, engaged, strict=True) if e and n == j]
-            if attackers:
-                self._engage(cell, attackers)
+            if j in attackers:
+                self._engage(cell, attackers[j])
         for cell in self.isis_cells():
             if cell.strength < 1.0:
                 self.today["isis_killed_in_combat"] += cell.strength
@@ -445,6 +460,9 @@ class BorderModel(Model):
 
     def pairwise_km(self, ax, ay, bx, by) -> np.ndarray:
         return pairwise_km(self.theater, ax, ay, bx, by)
+
+    def km_from(self, x: int, y: int, bx, by) -> np.ndarray:
+        return km_from(self.theater, x, y, bx, by)
 
     def _initial_control(self) -> np.ndarray:
         """Iraq to the ISF, Syria by Euphrates bank (SDF north/east, SAA south/west), pockets to ISIS."""

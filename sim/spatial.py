@@ -32,6 +32,15 @@ def pairwise_km(
     return np.hypot(dx, dy)
 
 
+def km_from(theater: Theater, x: int, y: int, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """Distance in km from cell (x, y) to every b: ``pairwise_km`` of one point, without its 2-D arrays
+    (same arithmetic, so the same floats)."""
+    mean_row = (y + by) // 2
+    dx = (x - bx) * theater.km_per_cell_x[mean_row]
+    dy = (y - by) * theater.km_per_cell_y
+    return np.hypot(dx, dy)
+
+
 def km_from_lonlat(theater: Theater, lon: float, lat: float) -> np.ndarray:
     """Great-circle distance in km from a point to every cell centre (haversine)."""
     lon_c = np.radians(theater.lon_centers)[:, None]

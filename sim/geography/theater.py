@@ -85,6 +85,8 @@ class Theater:
             for ring in geo.countries[name]:
                 country[polygon_mask(self._lattice, ring, points)] = code
         self.country = _readonly(country)
+        #: Iraq or Syria: the ground the model's forces can hold.
+        self.land = _readonly(country != COUNTRY_OTHER)
 
         self.river, self.river_km = self._rivers(geo.rivers)
 
