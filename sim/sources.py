@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -276,10 +277,14 @@ def report(paths: list[Path], *, root: Path = ROOT, with_defaults: bool = False,
     status = 0
     for i, path in enumerate(paths):
         scenario = load_scenario(path)
-        if i:
-            print(file=out)
-        print(format_text(scenario, Path(path), root=root, with_defaults=with_defaults), file=out)
         status = status or int(bool(missing(scenario)))
+        try:
+            print(("\n" if i else "") + format_text(scenario, Path(path), root=root,
+                                                   with_defaults=with_defaults), file=out, flush=True)
+        except BrokenPipeError:  # the reader (head, less) stopped early: not an error
+            if out is sys.stdout:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return status
     return status
 
 
