@@ -10,7 +10,7 @@ import pytest
 
 from sim import build_model
 from sim.geography import load_gazetteer
-from sim.scenario import load_scenario
+from sim.scenario import Params, load_scenario
 from sim.sources import entries, extends_of, markdown, missing, shipped, show
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,8 @@ def test_markdown_lists_every_scenario_and_quote(library):
     for scenario in library.values():
         assert f"## {scenario.name}" in text
     assert "which still hosts around 2500 Islamic State fighters" in text
-    assert "*assumption:*" in text and "| `strike_kill_fraction` | 0.12 |" in text
+    default = Params.model_fields["raid_rate"].default
+    assert "*assumption:*" in text and f"| `raid_rate` | {show(default)} |" in text
 
 
 @pytest.mark.parametrize("name", BASES)
@@ -185,7 +186,8 @@ def test_bordersim_sources_flags_a_bare_number(tmp_path):
                          text=True, timeout=120)
     assert out.returncode == 1
     assert "days: NO SOURCE AND NO ASSUMPTION" in out.stdout
-    assert "params.detect_air_isr = 0.12 1/day" in out.stdout  # defaults listed with their meaning
+    isr = Params.model_fields["detect_air_isr"]
+    assert f"params.detect_air_isr = {show(isr.default)} 1/day: {isr.description}" in out.stdout
 
 
 def test_show_formats_values():
