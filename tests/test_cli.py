@@ -92,7 +92,9 @@ def test_map_draws_a_png(tmp_path):
 
 def test_malformed_scenario_error_names_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(POCKETS.read_text().replace("days: 180", "days: lots"))
+    text = POCKETS.read_text()
+    assert "days: {value: 180" in text
+    bad.write_text(text.replace("days: {value: 180", "days: {value: lots"))
     res = bordersim("validate", bad)
     assert res.returncode == 2
     line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if t.startswith("days:"))
