@@ -36,8 +36,11 @@ CSS = """
 .v-navigation-drawer { width: 380px !important; }
 .bs-day { font-size: 30px; font-weight: 700; line-height: 1.2; }
 .bs-small { font-size: 16px; color: #444; }
-.bs-ch-row { align-items: center; }
+.bs-ch-row { align-items: center; min-height: 40px; }
 .bs-ch-row .v-input--selection-controls { margin-top: 0; padding-top: 0; }
+.bs-ch-row .v-input__slot { margin-bottom: 0; }
+.bs-ch-row .v-messages { display: none; }
+.bs-ch-label { font-size: 18px; }
 .bs-map img { width: 100%; height: auto; max-height: calc(100vh - 440px);
   object-fit: contain; display: block; }
 .bs-legend img { display: block; }
@@ -174,6 +177,11 @@ def Page():
         channels.set(tuple(ch))
         apply(ch=ch)
 
+    solara.Style(CSS)
+    solara.Title("bordersim classroom demo")
+    if not entries:
+        solara.Error(f"No scenarios found in {project_root() / 'scenarios'}")
+        return
     current: View | None = view.value
     busy = build_task.pending
     scenario, _ = scenario_of(name.value)

@@ -35,16 +35,16 @@ def ChannelTable(channels, compare: bool, on_channel):
     if compare:
         with solara.Row(gap="0px", classes=["bs-ch-row"]):
             for side in SIDES:
-                solara.Text(side, style={"width": "40px", "font-weight": "700", "text-align": "center"})
+                solara.Text(side, style={"flex": "0 0 40px", "font-weight": "700", "text-align": "center"})
     for key in channels[0]:
         with solara.Row(gap="0px", classes=["bs-ch-row"]):
             for side in range(2 if compare else 1):
                 with solara.Div(classes=[f"bs-ch-{SIDES[side]}-{key}"],
-                                style={"width": "40px" if compare else "auto"}):
+                                style={"flex": "0 0 40px"} if compare else {}):
                     solara.Checkbox(label=None if compare else channel_label(key),
                                     value=bool(channels[side][key]), on_value=partial(on_channel, side, key))
             if compare:
-                solara.Text(channel_label(key), style={"padding-left": "6px"})
+                solara.Text(channel_label(key), classes=["bs-ch-label"], style={"padding-left": "6px"})
 
 
 @solara.component

@@ -72,6 +72,8 @@ def test_page_renders_offline_and_a_channel_and_step_change_it(session):
         width = page.eval_on_selector(f".bs-map-{side} img", "img => img.naturalWidth")
         assert width > 400, f"map {side} is not drawn"
     assert page.locator(".bs-legend img").count() == 1
+    size = page.eval_on_selector(".bs-day-number", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 28, "the page's projector styles are not applied"
     for i in range(3):
         page.wait_for_selector(f".bs-chart-{i} canvas", timeout=30_000)
 
