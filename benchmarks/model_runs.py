@@ -1,0 +1,115 @@
+"""Runs of the model: in process (a), as a whole ``bordersim run`` process (a, f), per phase of the
+day (c) and at three grid resolutions (d)."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from benchmarks.timing import child_summary, repeat, run_child, summary, timed
+
+#: The phases of BorderModel.step, in order (see sim/model.py).
+PHASES = (
+    "apply_channel_events",
+    "gather_intelligence",
+    "fly_air_missions",
+    "move_ground_forces",
+    "fight",
+    "resolve_friction",
+    "update_control_and_pockets",
+    "record_day",
+)
+
+
+def load(scenario: Path, days: int | None = None, overrides: tuple[str, ...] = ()):
+    from sim.scenario import load_scenario
+
+    extra = [f"days={days}"] if days is not None else []
+    return load_scenario(str(scenario), [*overrides, *extra])
+
+
+def run_in_process(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
+    """(a) ``sim.run_scenario``: model set-up, ``days`` days, the recorded table and summary."""
+    from sim import run_scenario
+
+    spec = load(scenario, days)
+    result = summary(repeat(lambda: run_scenario(spec, seed), reps))
+    return {"days": days, "seed": seed, **result}
+
+
+def _bordersim() -> list[str]:
+    script = Path(sys.executable).with_name("bordersim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+
+
+def run_process(root: Path, scenario: Path, days: int | None, reps: int, plots: bool) -> dict:
+    """(a, f) Whole ``bordersim run`` processes, timed from outside; one untimed warm-up first."""
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        argv = [*_bordersim(), "run", str(scenario), "--seed", "1", "--out", tmp, "--force"]
+        if days is not None:
+            argv += ["--days", str(days)]
+        if not plots:
+            argv.append("--no-plots")
+        run_child(argv, root)
+        result = child_summary([run_child(argv, root) for _ in range(reps)])
+    return {"plots": plots, "days": days, **result}
+
+
+def phase_times(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
+    """(c) Milliseconds per run in each phase: the phase methods of each model instance are wrapped
+    in timers (instance attributes, so the model's code is untouched); medians over ``reps`` runs."""
+    from sim.model import BorderModel
+
+    spec = load(scenario, days)
+    BorderModel(spec, seed).run()  # warm-up
+    per_phase: dict[str, list[float]] = defaultdict(list)
+    totals = []
+    for _ in range(reps):
+        model = BorderModel(spec, seed)
+        spent = dict.fromkeys(PHASES, 0.0)
+        for name in PHASES:
+            method = getattr(model, name)
+
+            def timer(*args, _method=method, _name=name, _spent=spent, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return _method(*args, **kwargs)
+                finally:
+                    _spent[_name] += time.perf_counter() - start
+
+            setattr(model, name, timer)
+        sample, _ = timed(model.run)
+        totals.append(sample.wall)
+        for name in PHASES:
+            per_phase[name].append(spent[name])
+    total = statistics.median(totals)
+    phases = {}
+    for name in PHASES:
+        ms = 1000 * statistics.median(per_phase[name])
+        phases[name] = {"ms": ms, "share": ms / (1000 * total)}
+    accounted = sum(p["ms"] for p in phases.values())
+    return {"days": days, "reps": reps, "run_ms": 1000 * total, "phases": phases,
+            "outside_phases_ms": max(1000 * total - accounted, 1e-6)}
+
+
+def scaling(scenario: Path, days: int, reps: int, cells_deg: tuple[float, ...], seed: int = 1) -> dict:
+    """(d) The same scenario at each cell size: cold theater build, then median run (set-up + days)."""
+    from sim import run_scenario
+    from sim.geography import Theater
+
+    rows = {}
+    for deg in cells_deg:
+        spec = load(scenario, days, (f"grid.cell_deg={deg}",))
+        build, theater = timed(lambda spec=spec: Theater(spec.grid))
+        result = summary(repeat(lambda spec=spec: run_scenario(spec, seed), reps))
+        rows[f"{deg:g}"] = {"cell_deg": deg, "cells": theater.width * theater.height,
+                            "theater_build_s": build.wall, **result}
+    keys = list(rows)
+    ratios = {f"{b}_vs_{a}": {"cells": rows[b]["cells"] / rows[a]["cells"],
+                              "time": rows[b]["median_s"] / rows[a]["median_s"]}
+              for a, b in zip(keys, keys[1:], strict=False)}
+    return {"days": days, "grids": rows, "ratios": ratios}

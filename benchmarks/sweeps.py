@@ -1,0 +1,125 @@
+"""(e) Sweep throughput through ``sim.sweep`` with 1 and 2 workers; (f) the workers' peak memory.
+
+The experiment is written to a temporary folder: two channels on and off, replicated, on the
+benchmark's scenario. One small sweep runs first so that the fork server (which imports the model
+once) is already up for both measured sweeps; each measured sweep starts its own worker processes.
+While a sweep runs, a thread reads the peak RSS (``VmHWM``) of every descendant process from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+EXPERIMENT = """\
+name: benchmark
+title: "Benchmark sweep: two channels on and off"
+scenario: {scenario}
+days: {days}
+factors:
+  - channel: deconfliction
+  - channel: isf_sdf_coordination
+design: full_factorial
+replications: {replications}
+seed: 1
+outcomes:
+  - pockets_reduction_pct
+  - raids
+"""
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+class DescendantPeaks:
+    """Polls /proc for this process's descendants; ``peaks`` maps pid -> highest VmHWM seen (MB)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            tree, todo = _children(), [me]
+            while todo:
+                for pid in tree.get(todo.pop(), []):
+                    todo.append(pid)
+                    rss = _peak_rss_mb(pid)
+                    if rss is not None:
+                        self.peaks[pid] = max(rss, self.peaks.get(pid, 0.0))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> DescendantPeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _sweep(path: Path, out: Path, workers: int) -> tuple[float, int]:
+    from sim.sweep.runner import run_sweep
+
+    start = time.perf_counter()
+    stats = run_sweep(path, out, workers=workers, force=True, progress=False)
+    seconds = time.perf_counter() - start
+    if stats.failed or stats.aborted or stats.interrupted:
+        raise RuntimeError(f"benchmark sweep with {workers} workers did not finish cleanly: {stats.line()}")
+    return seconds, stats.ran
+
+
+def sweep_throughput(scenario: Path, days: int, replications: int, workers: tuple[int, ...] = (1, 2)) -> dict:
+    """Runs per second of the same sweep with each worker count, and the workers' peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        folder = Path(tmp)
+        warm = folder / "warmup.yaml"
+        warm.write_text(EXPERIMENT.format(scenario=scenario, days=min(days, 5), replications=1))
+        _sweep(warm, folder / "warmup", max(workers))
+        path = folder / "experiment.yaml"
+        path.write_text(EXPERIMENT.format(scenario=scenario, days=days, replications=replications))
+        rows, peaks = {}, {}
+        for n in workers:
+            with DescendantPeaks() as watch:
+                seconds, runs = _sweep(path, folder / f"w{n}", n)
+            rows[f"workers_{n}"] = {"workers": n, "runs": runs, "seconds": seconds,
+                                    "runs_per_s": runs / seconds}
+            peaks.update(watch.peaks)
+    one, many = rows[f"workers_{workers[0]}"], rows[f"workers_{workers[-1]}"]
+    return {
+        "days": days,
+        "runs": one["runs"],
+        **rows,
+        "speedup": many["runs_per_s"] / one["runs_per_s"],
+        "worker_peak_rss_mb": max(peaks.values()) if peaks else None,
+        "processes_watched": len(peaks),
+    }

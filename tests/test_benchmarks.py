@@ -1,0 +1,51 @@
+"""`python -m benchmarks --quick` runs end to end and fills every section with positive numbers.
+
+Speed itself is not tested here (timings on a shared machine are too noisy for a unit test):
+`python -m benchmarks` measures it and docs/performance.md records it.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("run", "process", "process_no_plots", "agent_steps", "phases", "scaling", "sweep", "memory")
+
+
+def _numbers(node):
+    if isinstance(node, bool):
+        return
+    if isinstance(node, int | float):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _numbers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _numbers(value)
+
+
+@pytest.mark.slow
+def test_quick_benchmark_writes_every_section(tmp_path):
+    out = tmp_path / "bench.json"
+    docs = ROOT / "docs" / "performance.md"
+    before = docs.read_text(encoding="utf-8") if docs.exists() else None
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    for section in SECTIONS:
+        numbers = list(_numbers(results[section]))
+        assert numbers, f"section {section} is empty"
+        assert all(n > 0 for n in numbers), f"section {section} has a number that is not positive: {numbers}"
+    assert set(results["phases"]["phases"]) >= {"move_ground_forces", "update_control_and_pockets"}
+    assert len(results["scaling"]["grids"]) == 3
+    assert results["agent_steps"]["bordersim"]["agents"] == results["agent_steps"]["epstein"]["agents"]
+    assert {t["name"] for t in results["targets"]} >= {"run_180d", "whole_process", "sweep_2_workers"}
+    assert results["machine"]["cpu_model"] and results["machine"]["mesa"]
+    # --quick numbers never overwrite the documented ones
+    assert (docs.read_text(encoding="utf-8") if docs.exists() else None) == before
+    assert "| target | measured | limit | met |" in proc.stdout
