@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario.yamlsrc import Node, decode, parse_text
 from sim.sweep import outcomes as oc
+from sim.sweep.checker import Checker
 
 TOP_KEYS = ("name", "title", "description", "scenario", "set", "factors", "design", "replications", "seed",
             "days", "outcomes")
@@ -109,52 +109,6 @@ class Experiment:
         }
 
 
-class _Checker:
-    """Collects errors so a student sees every problem in one go."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.errors: list[ScenarioError] = []
-
-    def err(self, message: str, node: Node | None, path: str | None, hint: str | None = None) -> None:
-        line = node.line if node is not None else None
-        self.errors.append(ScenarioError(message, file=self.file, line=line, path=path, hint=hint))
-
-    def keys(self, node: Node, allowed: tuple[str, ...], path: str | None) -> None:
-        for key, child in node.value.items():
-            if key not in allowed:
-                where = f"{path}.{key}" if path else key
-                hint = did_you_mean(key, allowed)
-                self.err(f"unknown key; allowed: {', '.join(allowed)}", child, where, hint)
-
-    def text(self, node: Node, path: str, default: str | None = None) -> str | None:
-        if node is None:
-            return default
-        if not isinstance(node.value, str) or not node.value.strip():
-            self.err("must be non-empty text", node, path)
-            return default
-        return node.value.strip()
-
-    def integer(self, node: Node | None, path: str, lo: int, hi: int, default: int | None) -> int | None:
-        if node is None:
-            return default
-        v = node.value
-        if isinstance(v, bool) or not isinstance(v, int):
-            self.err(f"must be a whole number, got {v!r}", node, path)
-            return default
-        if not lo <= v <= hi:
-            self.err(f"must be between {lo} and {hi}, got {v}", node, path)
-            return default
-        return v
-
-    def number(self, node: Node, path: str) -> float | None:
-        v = node.value
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            self.err(f"must be a number, got {v!r}", node, path)
-            return None
-        return v
-
-
 def _read(path: Path, label: str) -> Node:
     try:
         data = path.read_bytes()
@@ -177,7 +131,7 @@ def load_experiment(path: str | Path) -> Experiment:
 
     label = str(path)
     root = _read(Path(path), label)
-    c = _Checker(label)
+    c = Checker(label)
     top = root.value
     c.keys(root, TOP_KEYS, None)
     for key in ("name", "scenario", "factors"):
@@ -218,7 +172,7 @@ class _RawFactor(Factor):
     line_node: Node | None = field(default=None, compare=False)
 
 
-def _factors(c: _Checker, node: Node | None) -> tuple[_RawFactor, ...]:
+def _factors(c: Checker, node: Node | None) -> tuple[_RawFactor, ...]:
     from sim.scenario import CHANNELS
     from sim.scenario.params import Params
 
@@ -254,7 +208,7 @@ def _factors(c: _Checker, node: Node | None) -> tuple[_RawFactor, ...]:
     return tuple(found)
 
 
-def _levels(c: _Checker, item: Node, kind: str, path: str) -> tuple[tuple | None, tuple | None]:
+def _levels(c: Checker, item: Node, kind: str, path: str) -> tuple[tuple | None, tuple | None]:
     lv, rg = item.value.get("levels"), item.value.get("range")
     if kind == "channel":
         if lv is None:
@@ -286,7 +240,7 @@ def _levels(c: _Checker, item: Node, kind: str, path: str) -> tuple[tuple | None
     return values, None
 
 
-def _design(c: _Checker, node: Node | None, factors: tuple[Factor, ...]) -> DesignSpec:
+def _design(c: Checker, node: Node | None, factors: tuple[Factor, ...]) -> DesignSpec:
     if node is None:
         kind, fields = "full_factorial", {}
     elif isinstance(node.value, str):
@@ -335,7 +289,7 @@ def _design(c: _Checker, node: Node | None, factors: tuple[Factor, ...]) -> Desi
     return spec
 
 
-def _scenario_path(c: _Checker, node: Node, label: str) -> str:
+def _scenario_path(c: Checker, node: Node, label: str) -> str:
     value = node.value
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError("must be the path of a scenario file", file=label, line=node.line,
@@ -347,7 +301,7 @@ def _scenario_path(c: _Checker, node: Node, label: str) -> str:
     return path
 
 
-def _set(c: _Checker, node: Node | None) -> dict[str, tuple[Any, Node]]:
+def _set(c: Checker, node: Node | None) -> dict[str, tuple[Any, Node]]:
     if node is None:
         return {}
     if not node.is_map:
@@ -364,7 +318,7 @@ def _plain(node: Node) -> Any:
     return node.value
 
 
-def _apply(c: _Checker, scenario, changes: dict, node: Node | None, path: str, prefix: str = ""):
+def _apply(c: Checker, scenario, changes: dict, node: Node | None, path: str, prefix: str = ""):
     """``scenario.with_changes(changes)``; its complaints are re-pointed at the experiment file.
 
     ``changes`` from `set:` map a key to (value, node), so each complaint lands on its own line.
@@ -384,7 +338,7 @@ def _apply(c: _Checker, scenario, changes: dict, node: Node | None, path: str, p
         return None
 
 
-def _outcomes(c: _Checker, node: Node | None, scenario) -> list[str]:
+def _outcomes(c: Checker, node: Node | None, scenario) -> list[str]:
     if scenario is None:
         return []
     pockets = list(scenario.pockets)
