@@ -8,10 +8,12 @@ alone writes files -- Dask workers on other machines need no shared disk.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 
 PRELOAD = ["sim.sweep.plan", "sim.model"]
@@ -42,6 +44,19 @@ def _context() -> mp.context.BaseContext:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C while starting processes: an ignored signal stays ignored in the child."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def local_pool(tasks: Iterable, fn: Callable, workers: int) -> Iterator:
@@ -75,8 +90,9 @@ def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=local_workers or default_workers(), threads_per_worker=1,
-                               processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        with _sigint_ignored():  # worker processes inherit it and leave Ctrl-C to this one
+            cluster = LocalCluster(n_workers=local_workers or default_workers(), threads_per_worker=1,
+                                   processes=True, dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
     try:
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
