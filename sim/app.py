@@ -18,7 +18,7 @@ from sim.app_server import go_offline
 
 go_offline()  # also when started as `solara run sim/app.py`
 
-from sim.app_layout import ChannelTable, Charts, DayBanner, Maps, RunButtons  # noqa: E402
+from sim.app_layout import ChannelTable, RunButtons, Stage  # noqa: E402
 from sim.app_session import Session, View  # noqa: E402
 from sim.app_state import Setup, default_setup, load_cached, parse_seed, scenario_entries  # noqa: E402
 from sim.cli import project_root  # noqa: E402
@@ -182,14 +182,13 @@ def Page():
     if not entries:
         solara.Error(f"No scenarios found in {project_root() / 'scenarios'}")
         return
-    current: View | None = view.value
     busy = build_task.pending
     scenario, _ = scenario_of(name.value)
     with solara.AppBar():
         solara.AppBarTitle("bordersim · " + (scenario.title if scenario is not None else name.value))
     with solara.Sidebar():
         with solara.Card("Run"):
-            RunButtons(current, playing, busy, on_step, lambda: apply(force=True))
+            RunButtons(view, playing, busy, on_step, lambda: apply(force=True))
             solara.Select("Speed (days per second)", values=SPEEDS, value=speed.value, on_value=speed.set)
         with solara.Card("Set-up"):
             solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario)
@@ -207,7 +206,4 @@ def Page():
         if scenario is not None:  # plain text: solara.Markdown would fetch KaTeX from a CDN
             solara.Text(scenario.description, classes=["bs-small"], style={"padding": "0 12px"})
     with solara.Column(style={"padding": "8px 16px"}):
-        DayBanner(current, busy, message.value)
-        if current is not None:
-            Maps(current, session.legend_png)
-            Charts(current)
+        Stage(view, busy, message.value, session.legend_png)

@@ -1,4 +1,8 @@
-"""Presentational pieces of the demo page; they read a View and call back, holding no state."""
+"""Presentational pieces of the demo page; they read a View and call back, holding no state.
+
+Only the components that read the ``view`` reactive (RunButtons, Stage) re-render on each day of
+play; the page around them, with its sidebar, stays as it is.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,9 @@ MAP_MAX_WIDTH = "780px"
 
 
 @solara.component
-def RunButtons(view, playing: solara.Reactive[bool], busy: bool, on_step, on_reset):
+def RunButtons(view: solara.Reactive, playing: solara.Reactive[bool], busy: bool, on_step, on_reset):
     """Reset, Step and Play/Pause."""
-    finished = view is None or view.finished
+    finished = view.value is None or view.value.finished
     with solara.Row(gap="8px"):
         solara.Button("Reset", icon_name="mdi-restart", on_click=on_reset, disabled=busy,
                       color="primary", outlined=True, classes=["bs-reset"])
@@ -68,13 +72,23 @@ def DayBanner(view, busy: bool, message: str | None):
 def Maps(view, legend: bytes | None):
     """One map per side, and the shared legend on the right."""
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
-        for i, png in enumerate(view.maps):
+        for i, jpeg in enumerate(view.maps):
             with solara.Div(classes=["bs-map", f"bs-map-{SIDES[i]}"],
                             style={"flex": "1 1 0", "min-width": "0", "max-width": MAP_MAX_WIDTH}):
-                solara.Image(png, format="png")
+                solara.Image(jpeg, format="jpeg")
         if legend is not None:
             with solara.Div(classes=["bs-legend"], style={"flex": "0 0 auto"}):
                 solara.Image(legend, format="png")
+
+
+@solara.component
+def Stage(view: solara.Reactive, busy: bool, message: str | None, legend: bytes | None):
+    """Everything that changes with the day: banner, maps, plots."""
+    current = view.value
+    DayBanner(current, busy, message)
+    if current is not None:
+        Maps(current, legend)
+        Charts(current)
 
 
 @solara.component

@@ -40,7 +40,7 @@ class View:
     date: str
     finished: bool
     titles: tuple[str, ...]
-    maps: tuple[bytes, ...]
+    maps: tuple[bytes, ...]  # JPEG
     charts: tuple[dict, dict, dict]
 
 
@@ -123,7 +123,7 @@ class Session:
                 date=f"{c.date:%d %B %Y}",
                 finished=c.finished,
                 titles=self.titles,
-                maps=tuple(f.png(s.model) for f, s in zip(self.frames, c.sides, strict=True)),
+                maps=tuple(f.jpeg(s.model) for f, s in zip(self.frames, c.sides, strict=True)),
                 charts=(
                     pocket_chart(c.sides, pockets, c.days),
                     fighters_chart(c.sides, c.days),

@@ -25,6 +25,7 @@ from sim.app_state import (
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,7 @@ def test_view_has_maps_and_charts(tiny):
     session.rebuild(setup_for(tiny, deconfliction=False))
     view = session.step(2)
     assert view.day == 2 and view.days == 6 and not view.finished
-    assert len(view.maps) == 2 and all(m.startswith(PNG) for m in view.maps)
+    assert len(view.maps) == 2 and all(m.startswith(JPEG) for m in view.maps)
     assert session.legend_png.startswith(PNG)
     assert "deconfliction" in view.titles[1]
     areas, fighters, events = view.charts
