@@ -135,6 +135,17 @@ def test_sobol_design_gets_sensitivity_indices(tmp_path):
     assert "Sobol indices" in (report.folder / "report.html").read_text()
 
 
+def test_morris_design_gets_elementary_effects(tmp_path):
+    exp = write_experiment(tmp_path, "days: 6\nreplications: 1\ndesign: {type: morris, trajectories: 3}\n"
+                                     "factors:\n  - channel: deconfliction\n"
+                                     "  - param: raid_rate\n    range: [0.01, 0.3]\n")
+    run_sweep(exp, tmp_path / "out", workers=2, progress=False)
+    sens = pd.read_csv(build_report(tmp_path / "out").folder / "sensitivity.csv")
+    assert {"mu", "mu_star", "sigma", "mu_star_conf"} <= set(sens.columns)
+    assert (sens["mu_star"] >= sens["mu"].abs() - 1e-9).all()  # mu* is the mean of |elementary effects|
+    assert set(sens["factor"]) == {"deconfliction", "raid_rate"}
+
+
 def test_compare_pairs_replications_with_common_random_numbers(tmp_path):
     variant = tmp_path / "no_line.yaml"
     variant.write_text(f"extends: {SCENARIO}\nname: no_line\nchannels:\n  deconfliction: false\n")
