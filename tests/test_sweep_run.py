@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import ScenarioError
+from sim.report import build_report
 from sim.sweep.plan import run_task
 from sim.sweep.runner import run_sweep
 
@@ -120,6 +121,8 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert "Traceback" in next((out / "errors").glob("*.txt")).read_text()
     again = run_sweep(exp, out, workers=2, progress=False)  # failures are finished runs: kept
     assert again.ran == 0 and again.failed == 4
+    page = (build_report(out).folder / "report.html").read_text()  # the report lists them, and goes on
+    assert "Failed runs (4)" in page and "ValueError: seed must be a non-negative integer" in page
     retried = run_sweep(exp, out, workers=2, retry_failed=True, progress=False)
     assert retried.ran == 4 and retried.failed == 0
 
