@@ -69,7 +69,7 @@ def launch(playwright):
 
 
 def block_outside(page, origin: str) -> list[str]:
-    """Abort every request not to ``origin`` (http or ws); returns the list of blocked URLs."""
+    """Abort every request not to ``origin``; returns the URLs blocked (and outside websockets seen)."""
     blocked: list[str] = []
     host = origin.split("://", 1)[1]
 
@@ -82,6 +82,12 @@ def block_outside(page, origin: str) -> list[str]:
             r.abort()
 
     page.route("**/*", route)
+
+    def websocket(ws):  # routes do not see websockets: record any that leaves the machine
+        if not ws.url.split("://", 1)[-1].startswith(host + "/"):
+            blocked.append(ws.url)
+
+    page.on("websocket", websocket)
     return blocked
 
 
