@@ -27,7 +27,9 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         xs, ys, disk = t.disk(*cell.cell.coordinate, model.params.isis_hold_radius_km)
         presence[xs, ys] |= disk
-    land = t.land
+    # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
+    # from then on, which no unit may take, so it leaves the set.
+    takeable = ((control == CONTROL_ISIS) | (control == CONTROL_NONE)) & ~presence & t.land
     radius = model.params.control_radius_km
     occupied = set()
     for unit in model.ground_units():
@@ -38,9 +40,9 @@ def update_control(model: BorderModel) -> None:
         if unit.halted:
             continue
         xs, ys, disk = t.disk(x, y, radius)
-        window = control[xs, ys]  # a view: writes go to the control layer
-        takeable = (window == CONTROL_ISIS) | (window == CONTROL_NONE)
-        window[disk & takeable & ~presence[xs, ys] & land[xs, ys]] = GROUND_FACTIONS[unit.faction].control
+        take = disk & takeable[xs, ys]
+        control[xs, ys][take] = GROUND_FACTIONS[unit.faction].control  # views: writes reach the layer
+        takeable[xs, ys][take] = False
     for cell in cells:
         if cell.cell.coordinate not in occupied:
             control[cell.cell.coordinate] = CONTROL_ISIS

@@ -230,7 +230,13 @@ class BorderModel(Model):
     # ------------------------------------------------------------------ phase 4
     def move_ground_forces(self) -> None:
         """Units advance; then ISIS cells, feeling the new pressure, disperse, reinforce or raid."""
-        self._isis_xy = xy(self.isis_cells())
+        self._isis_xy = ix, iy = xy(self.isis_cells())
+        # Contact depends on the cell alone while ISIS cells stand still: known for every unit's start
+        # cell at once, then for each cell a unit steps into.
+        units = self.ground_units()
+        ux, uy = xy(units)
+        near = (self.pairwise_km(ux, uy, ix, iy) <= self.params.contact_km).any(axis=1)
+        self._contact = dict(zip(zip(ux.tolist(), uy.tolist(), strict=True), near.tolist(), strict=True))
         self.agents_by_type[GroundUnit].shuffle_do("advance")
         self._measure_pressure()
         if IsisCell in self.agents_by_type:
@@ -248,11 +254,11 @@ class BorderModel(Model):
         return (units, *xy(units), np.array([u.camp == "iraq" for u in units], dtype=bool))
 
     def in_contact(self, unit: GroundUnit) -> bool:
-        ix, iy = self._isis_xy
-        if ix.size == 0:
-            return False
-        x, y = unit.cell.coordinate
-        return bool((self.km_from(x, y, ix, iy) <= self.params.contact_km).any())
+        here = unit.cell.coordinate
+        if here not in self._contact:
+            ix, iy = self._isis_xy
+            self._contact[here] = bool((self.km_from(*here, ix, iy) <= self.params.contact_km).any())
+        return self._contact[here]
 
     def choose_target(self, unit: GroundUnit) -> tuple[int, int] | None:
         """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
@@ -276,10 +282,13 @@ class BorderModel(Model):
     def _isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         key = f"{faction}|{pocket}"
         if key not in self._target_cells:
-            mask = (self.control == CONTROL_ISIS) & self._areas[faction]
+            if "held" not in self._target_cells:  # ISIS ground today, in np.nonzero's order
+                self._target_cells["held"] = np.nonzero(self.control == CONTROL_ISIS)
+            xs, ys = self._target_cells["held"]
+            keep = self._areas[faction][xs, ys]
             if pocket is not None:
-                mask &= self.pocket_masks[self.pocket_names.index(pocket)]
-            self._target_cells[key] = np.nonzero(mask)
+                keep &= self.pocket_masks[self.pocket_names.index(pocket)][xs, ys]
+            self._target_cells[key] = xs[keep], ys[keep]
         return self._target_cells[key]
 
     def _nearest(self, x: int, y: int, xs: np.ndarray, ys: np.ndarray) -> tuple[int, int] | None:
