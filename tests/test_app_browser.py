@@ -142,12 +142,17 @@ def test_bad_seed_shows_a_message_and_the_page_keeps_working(session):
     assert blocked == []
 
 
-def test_play_advances_several_days_a_second(session):
+def test_play_advances_and_pause_stops(session):
+    """Play keeps stepping until paused (its speed is measured in benchmarks, not here)."""
     page, *_ = session
+    start = day_shown(page)
     page.click(".bs-play")
-    start, t0 = day_shown(page), time.monotonic()
-    time.sleep(4.0)
-    rate = (day_shown(page) - start) / (time.monotonic() - t0)
+    deadline = time.monotonic() + 30
+    while day_shown(page) < start + 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
     page.click(".bs-play")
-    # 4 or more days a second on an idle 2-core machine; leave room for a loaded test runner
-    assert rate >= 2.0, f"play showed {rate:.1f} days per second"
+    assert day_shown(page) >= start + 3
+    time.sleep(1.0)
+    paused = day_shown(page)
+    time.sleep(1.5)
+    assert day_shown(page) == paused
