@@ -53,6 +53,7 @@ def run_all(cfg: Config) -> dict:
     _log("(a, f) bordersim run processes")
     for key, plots in (("process", True), ("process_no_plots", False)):
         results[key] = model_runs.run_process(ROOT, SCENARIO, cfg.process_days, cfg.process_reps, plots)
+    results["imports"] = model_runs.import_times(ROOT, cfg.process_reps)
     _log("(b) agent-steps per second beside Mesa's Epstein example")
     results["agent_steps"] = agent_rate.agent_steps(model_runs.load(SCENARIO, cfg.days), cfg.days, cfg.reps)
     _log("(c) phases of the day")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from contextlib import contextmanager
 from functools import partial
 
@@ -31,24 +32,32 @@ def _agent_set_classes(base) -> list[type]:
 
 @contextmanager
 def _counting_activations():
-    """Count the agents activated through ``do``/``shuffle_do`` of any Mesa agent set in the block.
+    """Count the agents activated through ``do``/``shuffle_do`` of any Mesa agent set in the block,
+    and the seconds spent in those calls (outermost ones only).
 
     The method is handed on as a callable that counts and then calls it, so an agent that Mesa
     skips (removed earlier in the same pass) is not counted.
     """
     from mesa.agentset import AbstractAgentSet
 
-    count = [0]
+    stats = {"activations": 0, "seconds": 0.0, "depth": 0}
     patched = []
 
     def counting(original):
         def wrapper(self, method, *args, **kwargs):
             def activate(agent, *a, **kw):
-                count[0] += 1
+                stats["activations"] += 1
                 call = getattr(agent, method) if isinstance(method, str) else partial(method, agent)
                 return call(*a, **kw)
 
-            return original(self, activate, *args, **kwargs)
+            stats["depth"] += 1
+            start = time.perf_counter()
+            try:
+                return original(self, activate, *args, **kwargs)
+            finally:
+                stats["depth"] -= 1
+                if stats["depth"] == 0:
+                    stats["seconds"] += time.perf_counter() - start
 
         return wrapper
 
@@ -58,7 +67,7 @@ def _counting_activations():
                 patched.append((cls, name, vars(cls)[name]))
                 setattr(cls, name, counting(vars(cls)[name]))
     try:
-        yield count
+        yield stats
     finally:
         for cls, name, original in patched:
             setattr(cls, name, original)
@@ -70,11 +79,11 @@ def _rate(make, steps: int, reps: int) -> dict:
         for _ in range(steps):
             model.step()
 
-    with _counting_activations() as count:
+    with _counting_activations() as stats:
         model = make()
         agents = len(model.agents)
-        run_steps(model)
-    activations = count[0]
+        counted, _ = timed(lambda: run_steps(model))
+    activations = stats["activations"]
     run_steps(make())  # warm-up
     walls, cpus = [], []
     for _ in range(reps):
@@ -84,7 +93,9 @@ def _rate(make, steps: int, reps: int) -> dict:
         cpus.append(sample.cpu)
     wall = statistics.median(walls)
     return {"agents": agents, "steps": steps, "activations": activations, "median_s": wall,
-            "cpu_median_s": statistics.median(cpus), "agent_steps_per_s": activations / wall}
+            "cpu_median_s": statistics.median(cpus), "agent_steps_per_s": activations / wall,
+            # from the instrumented pass: how much of a step is the agents' own methods
+            "share_in_activations": stats["seconds"] / counted.wall}
 
 
 def _epstein_with(n_agents: int):
@@ -116,4 +127,7 @@ def agent_steps(scenario_spec, days: int, reps: int, seed: int = 1) -> dict:
         "bordersim": border,
         "epstein": epstein,
         "ratio": border["agent_steps_per_s"] / epstein["agent_steps_per_s"],
+        # activations only, each model's time outside its agents' methods removed
+        "ratio_activations_only": (border["agent_steps_per_s"] / border["share_in_activations"])
+        / (epstein["agent_steps_per_s"] / epstein["share_in_activations"]),
     }

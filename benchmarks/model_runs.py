@@ -59,6 +59,24 @@ def run_process(root: Path, scenario: Path, days: int | None, reps: int, plots: 
     return {"plots": plots, "days": days, **result}
 
 
+#: What a plotting ``bordersim run`` must import before it does any work: the libraries, then ours.
+IMPORTS = {
+    "libraries": "import numpy, pandas, scipy.ndimage, scipy.spatial, pydantic, yaml, mesa, "
+                 "matplotlib.figure, matplotlib.backends.backend_agg",
+    "bordersim": "import sim.cli, sim.scenario, sim.runner, sim.run_outputs, sim.render",
+}
+
+
+def import_times(root: Path, reps: int) -> dict:
+    """(a) Processes that only import: the floor under a whole ``bordersim run``."""
+    rows = {}
+    for name, code in IMPORTS.items():
+        argv = [sys.executable, "-c", code]
+        run_child(argv, root)
+        rows[name] = child_summary([run_child(argv, root) for _ in range(reps)])
+    return rows
+
+
 def phase_times(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
     """(c) Milliseconds per run in each phase: the phase methods of each model instance are wrapped
     in timers (instance attributes, so the model's code is untouched); medians over ``reps`` runs."""

@@ -82,11 +82,16 @@ def table(results: dict) -> str:
     for label, p in (("`bordersim run` process, plots", proc), ("`bordersim run --no-plots` process", plain)):
         lines.append(_row(f"(a) {label}", _s(p["median_s"]), _s(p["cpu_median_s"]),
                           f"{p['reps']} processes, peak RSS {p['max_rss_mb']:.0f} MB"))
+    for name, label in (("libraries", "the libraries it needs"), ("bordersim", "bordersim's modules")):
+        p = results["imports"][name]
+        lines.append(_row(f"(a) a process importing only {label}", _s(p["median_s"]), _s(p["cpu_median_s"]),
+                          f"{p['reps']} processes: the floor under `bordersim run`"))
     for label, r in (("bordersim", ag["bordersim"]), ("Mesa Epstein example", ag["epstein"])):
         grid = f", {r['grid'][0]}x{r['grid'][1]} grid" if "grid" in r else ""
         lines.append(_row(f"(b) {label}, {r['agents']} agents{grid}, {r['steps']} steps", _s(r["median_s"]),
                           _s(r["cpu_median_s"]),
-                          f"{r['activations']:,} activations: {r['agent_steps_per_s']:,.0f} agent-steps/s"))
+                          f"{r['activations']:,} activations: {r['agent_steps_per_s']:,.0f} agent-steps/s; "
+                          f"{100 * r['share_in_activations']:.0f}% of a step inside agent methods"))
     for key, g in results["scaling"]["grids"].items():
         lines.append(_row(f"(d) {key} deg grid ({g['cells']:,} cells), {results['scaling']['days']} days",
                           _s(g["median_s"]), _s(g["cpu_median_s"]),

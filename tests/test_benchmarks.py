@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("run", "process", "process_no_plots", "agent_steps", "phases", "scaling", "sweep", "memory")
+SECTIONS = ("run", "process", "process_no_plots", "imports", "agent_steps", "phases", "scaling", "sweep",
+            "memory")
 
 
 def _numbers(node):
