@@ -27,15 +27,16 @@ class Config:
     scaling_days: int
     cells_deg: tuple[float, ...]
     sweep_replications: int  # x 4 design points
+    sweep_reps: int
 
     @classmethod
     def full(cls) -> Config:
-        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 6)
+        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 6, 3)
 
     @classmethod
     def tiny(cls) -> Config:
         """For the test: every section runs, on a small, short configuration."""
-        return cls(True, 20, 2, 1, 10, 10, (0.2, 0.1, 0.05), 1)
+        return cls(True, 20, 2, 1, 10, 10, (0.2, 0.1, 0.05), 1, 1)
 
 
 def _log(message: str) -> None:
@@ -61,7 +62,7 @@ def run_all(cfg: Config) -> dict:
     _log("(d) scaling with the grid")
     results["scaling"] = model_runs.scaling(SCENARIO, cfg.scaling_days, cfg.reps, cfg.cells_deg)
     _log("(e, f) sweeps with 1 and 2 workers")
-    results["sweep"] = sweeps.sweep_throughput(SCENARIO, cfg.days, cfg.sweep_replications)
+    results["sweep"] = sweeps.sweep_throughput(SCENARIO, cfg.days, cfg.sweep_replications, cfg.sweep_reps)
     results["memory"] = {
         "sweep_worker_peak_mb": results["sweep"]["worker_peak_rss_mb"],
         "run_no_plots_mb": results["process_no_plots"]["max_rss_mb"],

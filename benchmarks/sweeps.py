@@ -9,6 +9,7 @@ While a sweep runs, a thread reads the peak RSS (``VmHWM``) of every descendant 
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import threading
 import time
@@ -98,8 +99,10 @@ def _sweep(path: Path, out: Path, workers: int) -> tuple[float, int]:
     return seconds, stats.ran
 
 
-def sweep_throughput(scenario: Path, days: int, replications: int, workers: tuple[int, ...] = (1, 2)) -> dict:
-    """Runs per second of the same sweep with each worker count, and the workers' peak RSS."""
+def sweep_throughput(scenario: Path, days: int, replications: int, reps: int = 1,
+                     workers: tuple[int, ...] = (1, 2)) -> dict:
+    """Runs per second of the same sweep with each worker count (median of ``reps``, the counts taking
+    turns so that a change in the machine's load hits both), and the workers' peak RSS."""
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         folder = Path(tmp)
         warm = folder / "warmup.yaml"
@@ -107,13 +110,19 @@ def sweep_throughput(scenario: Path, days: int, replications: int, workers: tupl
         _sweep(warm, folder / "warmup", max(workers))
         path = folder / "experiment.yaml"
         path.write_text(EXPERIMENT.format(scenario=scenario, days=days, replications=replications))
-        rows, peaks = {}, {}
-        for n in workers:
-            with DescendantPeaks() as watch:
-                seconds, runs = _sweep(path, folder / f"w{n}", n)
-            rows[f"workers_{n}"] = {"workers": n, "runs": runs, "seconds": seconds,
-                                    "runs_per_s": runs / seconds}
-            peaks.update(watch.peaks)
+        seconds: dict[int, list[float]] = {n: [] for n in workers}
+        peaks: dict[int, float] = {}
+        for _ in range(reps):
+            for n in workers:
+                with DescendantPeaks() as watch:
+                    took, runs = _sweep(path, folder / f"w{n}", n)
+                seconds[n].append(took)
+                peaks.update(watch.peaks)
+    rows = {}
+    for n in workers:
+        took = statistics.median(seconds[n])
+        rows[f"workers_{n}"] = {"workers": n, "runs": runs, "reps": reps, "seconds": took,
+                                "runs_per_s": runs / took}
     one, many = rows[f"workers_{workers[0]}"], rows[f"workers_{workers[-1]}"]
     return {
         "days": days,
