@@ -4,6 +4,8 @@ Everything geographic the model needs comes through this package, so the rest of
 code never parses coordinates or touches Mesa's property-layer API directly.
 """
 
+import importlib
+
 from sim.geography.gazetteer import Gazetteer, Place, load_gazetteer
 from sim.geography.geodata import GeoData, Region, load_geodata
 from sim.geography.spec import (
@@ -19,19 +21,24 @@ from sim.geography.spec import (
     TERRAIN_VALLEY,
     GridSpec,
 )
-from sim.geography.theater import STATIC_LAYERS, Theater, build_theater
 
-_MESA_SEAM = ("add_layer", "layer", "make_mesa_grid")
+#: Imported on first use: the theater (scipy and matplotlib, ~0.3 s) and the Mesa seam (Mesa, ~0.6 s)
+#: are needed to build a model, never to validate, list or report on scenarios.
+_LAZY = {
+    "STATIC_LAYERS": "theater",
+    "Theater": "theater",
+    "build_theater": "theater",
+    "add_layer": "mesa_grid",
+    "layer": "mesa_grid",
+    "make_mesa_grid": "mesa_grid",
+}
 
 
 def __getattr__(name: str):
-    """Import the Mesa seam only when used: Mesa costs ~0.6 s at start-up, and validating or
-    listing scenarios never needs it."""
-    if name in _MESA_SEAM:
-        from sim.geography import mesa_grid
-
-        return getattr(mesa_grid, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"sim.geography.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'sim.geography' has no attribute {name!r}")
+
 
 __all__ = [
     "COUNTRY_IRAQ",
