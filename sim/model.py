@@ -40,7 +40,7 @@ from sim.geography import (
 from sim.placement import place_air_wings, place_forces
 from sim.record import DAILY_COUNTERS, daily_row
 from sim.scenario.params import Params  # noqa: F401  (scenario typing below)
-from sim.spatial import km_from, pairwise_km, xy
+from sim.spatial import km_from, nearest_within, pairwise_km, xy
 
 STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
 
@@ -241,6 +241,7 @@ class BorderModel(Model):
         self._measure_pressure()
         if IsisCell in self.agents_by_type:
             self._ground_frozen = self._ground_units_now()  # ISIS cells move and raid; units stay put
+            self._raid_targets = self._raid_targets_of(*self._isis_xy)  # by cell, for all at once
             try:
                 self.agents_by_type[IsisCell].shuffle_do("act")
             finally:
@@ -348,18 +349,22 @@ class BorderModel(Model):
 
     def raid_target(self, cell: IsisCell) -> GroundUnit | None:
         """The nearest Iraqi unit within raid range if any (raids go into Iraq), else the nearest unit."""
+        x, y = here = cell.cell.coordinate
+        if self._ground_frozen is None:  # outside the ISIS phase units may have moved: nothing kept
+            return self._raid_targets_of(np.array([x]), np.array([y]))[here]
+        if here not in self._raid_targets:  # the cell moved today
+            self._raid_targets.update(self._raid_targets_of(np.array([x]), np.array([y])))
+        return self._raid_targets[here]
+
+    def _raid_targets_of(self, cx: np.ndarray, cy: np.ndarray) -> dict[tuple[int, int], GroundUnit | None]:
         units, ux, uy, is_iraqi = self._ground_units_now()
+        cells = list(zip(cx.tolist(), cy.tolist(), strict=True))
         if not units:
-            return None
-        x, y = cell.cell.coordinate
-        km = self.km_from(x, y, ux, uy)
-        in_range = km <= self.params.raid_range_km
-        if not in_range.any():
-            return None
-        iraqi = in_range & is_iraqi
-        pool = iraqi if iraqi.any() else in_range
-        i = int(np.argmin(np.where(pool, km, np.inf)))
-        return units[i]
+            return dict.fromkeys(cells)
+        km = self.pairwise_km(cx, cy, ux, uy)
+        nearest, hit = nearest_within(km, self.params.raid_range_km, is_iraqi)
+        targets = (units[i] if h else None for i, h in zip(nearest.tolist(), hit.tolist(), strict=True))
+        return dict(zip(cells, targets, strict=True))
 
     def is_cross_border(self, cell: IsisCell, unit: GroundUnit) -> bool:
         country = self.theater.country

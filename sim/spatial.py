@@ -41,6 +41,14 @@ def km_from(theater: Theater, x: int, y: int, bx: np.ndarray, by: np.ndarray) ->
     return np.hypot(dx, dy)
 
 
+def nearest_within(km: np.ndarray, limit_km: float, preferred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``km`` (points x targets): the column of the nearest ``preferred`` target within
+    ``limit_km`` if there is one, else of the nearest target within it; and whether any target is."""
+    within = km <= limit_km
+    pool = np.where((within & preferred).any(axis=1, keepdims=True), within & preferred, within)
+    return np.argmin(np.where(pool, km, np.inf), axis=1), within.any(axis=1)
+
+
 def km_from_lonlat(theater: Theater, lon: float, lat: float) -> np.ndarray:
     """Great-circle distance in km from a point to every cell centre (haversine)."""
     lon_c = np.radians(theater.lon_centers)[:, None]
