@@ -24,6 +24,10 @@ TARGETS = (
      lambda r: r["memory"]["sweep_worker_peak_mb"], "<=", 300.0, "MB"),
 )
 _OPS = {"<=": operator.le, ">=": operator.ge}
+#: For the time targets, the CPU seconds beside the wall seconds: what other work on the machine does
+#: to a single process shows as wall time well above its CPU time.
+CPU = {"run_180d": lambda r: r["run"]["cpu_median_s"],
+       "whole_process": lambda r: r["process"]["cpu_median_s"]}
 
 
 def check_targets(results: dict) -> list[dict]:
@@ -32,6 +36,8 @@ def check_targets(results: dict) -> list[dict]:
         value = read(results)
         rows.append({"name": name, "what": what, "value": value, "op": op, "limit": limit, "unit": unit,
                      "met": value is not None and _OPS[op](value, limit)})
+        if name in CPU:
+            rows[-1]["cpu_value"] = CPU[name](results)
     return rows
 
 
@@ -72,7 +78,8 @@ def table(results: dict) -> str:
         "|---|---|---|---|",
     ]
     for t in results["targets"]:
-        lines.append(_row(t["what"], _fmt(t["value"], t["unit"]), f"{t['op']} {_fmt(t['limit'], t['unit'])}",
+        measured = _fmt(t["value"], t["unit"]) + (f" (CPU {_s(t['cpu_value'])})" if "cpu_value" in t else "")
+        lines.append(_row(t["what"], measured, f"{t['op']} {_fmt(t['limit'], t['unit'])}",
                           "yes" if t["met"] else "**no**"))
     run, proc, plain = results["run"], results["process"], results["process_no_plots"]
     ag, sw, mem = results["agent_steps"], results["sweep"], results["memory"]
