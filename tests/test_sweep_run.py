@@ -141,3 +141,19 @@ def test_a_folder_of_another_experiment_is_refused_without_force(tmp_path):
     stats = run_sweep(other, out, workers=1, force=True, progress=False)
     assert (stats.ran, stats.resumed) == (4, 0)
     assert len(stored(out)) == 4  # the other experiment's runs are gone
+
+
+def test_an_updated_scenario_reruns_into_the_same_folder(tmp_path):
+    """Same experiment file, changed scenario: not refused; new runs, outdated ones removed."""
+    scenario = tmp_path / "base.yaml"
+    scenario.write_text(f"extends: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\nparams:\n  raid_rate: 0.05\n")
+    exp, out = tmp_path / "e.yaml", tmp_path / "out"
+    exp.write_text("name: e\nscenario: base.yaml\nset:\n  grid.cell_deg: 0.1\ndays: 3\nreplications: 1\n"
+                   "factors:\n  - channel: deconfliction\n")
+    first = run_sweep(exp, out, workers=1, progress=False)
+    old = {p.name for p in stored(out)}
+    scenario.write_text(scenario.read_text().replace("0.05", "0.5"))
+    second = run_sweep(exp, out, workers=1, progress=False)
+    assert (first.ran, second.ran, second.resumed, second.pruned) == (2, 2, 0, 2)
+    assert len(stored(out)) == 2 and not old & {p.name for p in stored(out)}
+    assert len(list((out / "trajectories").glob("*.parquet"))) == 2

@@ -77,11 +77,20 @@ class Experiment:
     replications: int
     seed: int
     outcomes: tuple[str, ...]
+    days: int | None = None
+    scenario_ref: str = ""
 
     def identity(self) -> dict:
-        """Everything that decides the runs and their columns (not the title or description)."""
+        """What the experiment file asks for: a different one must not reuse this one's folder.
+
+        Not the title or description, and not the scenario's contents: when a scenario or the model
+        is updated, the same experiment re-runs into its folder (run keys follow the configuration).
+        """
         return {
-            "scenario_config_hash": self.scenario.config_hash(),
+            "name": self.name,
+            "scenario": self.scenario_ref,
+            "set": dict(self.set),
+            "days": self.days,
             "factors": [f.as_dict() for f in self.factors],
             "design": self.design.as_dict(),
             "replications": self.replications,
@@ -99,10 +108,10 @@ class Experiment:
             "name": self.name,
             "title": self.title,
             "description": self.description,
-            "scenario": self.scenario_file,
-            "set": dict(self.set),
-            "days": self.scenario.days,
             **self.identity(),
+            "scenario": self.scenario_file,
+            "days": self.scenario.days,
+            "scenario_config_hash": self.scenario.config_hash(),
             "pockets": {k: p.label for k, p in self.scenario.pockets.items()},
             "manifest_hash": self.manifest_hash(),
             "base_scenario": self.scenario.resolved_dict(),
@@ -164,7 +173,7 @@ def load_experiment(path: str | Path) -> Experiment:
     clean = tuple(Factor(f.kind, f.name, f.levels, f.range, f.line) for f in factors)
     settings = {k: v for k, (v, _) in changes.items()}
     return Experiment(label, name, title, description, scenario_file, base, settings, clean, design,
-                      replications, seed, tuple(outcome_names))
+                      replications, seed, tuple(outcome_names), days, str(top["scenario"].value))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class SweepStats:
     seconds: float = 0.0
     interrupted: bool = False
     aborted: str | None = None
+    pruned: int = 0
     files: dict | None = None
 
     def line(self) -> str:
@@ -37,7 +38,7 @@ class SweepStats:
         state = "interrupted" if self.interrupted else "stopped" if self.aborted else "done"
         return (f"sweep {self.name} {state}: {self.ran + self.resumed}/{self.runs} runs stored "
                 f"({self.ran} new, {self.resumed} resumed, {self.failed} failed) in {self.seconds:.1f} s "
-                f"-> {self.out}")
+                f"-> {self.out}" + (f" ({self.pruned} outdated runs removed)" if self.pruned else ""))
 
 
 def _progress(total: int, show: bool | None):
@@ -89,6 +90,7 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, workers: int |
         if not stats.interrupted and not stats.aborted:
             stats.files = store.assemble(plan)
             stats.failed = store.failed_count()
+            stats.pruned = store.prune(plan)
     finally:
         stats.seconds = time.perf_counter() - start
         store.close()

@@ -164,6 +164,16 @@ class SweepStore:
         _write_parquet(files["trajectories.parquet"], self._trajectories(tasks, stored))
         return files
 
+    def prune(self, plan: Plan) -> int:
+        """Remove stored runs the plan no longer has (the scenario or model changed); returns how many."""
+        keep = {t.key for t in plan.tasks}
+        stale = [p for p in self.runs.glob("*.parquet") if p.stem not in keep]
+        for run in stale:
+            run.unlink()
+            (self.trajectories / run.name).unlink(missing_ok=True)
+            (self.errors / f"{run.stem}.txt").unlink(missing_ok=True)
+        return len(stale)
+
     def failed_count(self) -> int:
         """Runs in results.parquet that did not finish with status ok."""
         status = pq.read_table(self.root / "results.parquet", columns=["status"])["status"].to_pylist()
