@@ -68,9 +68,8 @@ def test_resume_after_kill_loses_and_duplicates_nothing(tmp_path, reference):
     kept = len(stored(out))
     assert 3 <= kept < RUNS
     assert not (out / "results.csv").exists()
-    res = sweep(exp, "--out", out, "--workers", 2)
-    assert res.returncode == 0, res.stderr
-    assert f"({RUNS - kept} new, {kept} resumed, 0 failed)" in res.stdout
+    resumed = run_sweep(exp, out, workers=2, progress=False)  # the same command again
+    assert (resumed.ran, resumed.resumed, resumed.failed) == (RUNS - kept, kept, 0)
     assert len(stored(out)) == RUNS and not list(out.rglob(".*.tmp"))
     results = pd.read_csv(out / "results.csv")
     assert len(results) == RUNS and not results.duplicated(["point", "replication"]).any()
@@ -89,8 +88,7 @@ def test_ctrl_c_keeps_finished_runs_and_exits_130(tmp_path, reference):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "resume" in err and "Traceback" not in err
     assert 2 <= len(stored(out)) < RUNS
-    res = sweep(exp, "--out", out, "--workers", 2)
-    assert res.returncode == 0, res.stderr
+    run_sweep(exp, out, workers=2, progress=False)
     assert (out / "results.csv").read_bytes() == (reference / "results.csv").read_bytes()
 
 
