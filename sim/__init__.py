@@ -28,3 +28,20 @@ def run_scenario(scenario: Scenario, seed: int, days: int | None = None) -> RunR
     from sim.runner import run
 
     return run(scenario, seed, days)
+
+
+def model_fingerprint() -> str:
+    """A hash of the code that computes a run (not the front ends), so stored sweep runs made by
+    another version of the model are recomputed instead of reused."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    front_ends = {"cli.py", "catalog.py", "docs_gen.py", "sources.py", "validation.py", "animate.py"}
+    digest = hashlib.sha256()
+    files = [p for p in sorted(root.rglob("*.py")) if p.name not in front_ends
+             and not p.name.startswith("app") and p.parent.name not in {"sweep", "report", "render"}]
+    for path in files + sorted(root.glob("data/*.yaml")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,12 +1,13 @@
 """From an experiment to the list of runs: design points x replications, each with its key.
 
-A run's key is the sha256 of its resolved configuration and seed, so the same run has the same
-file name in every sweep folder: resuming skips it, and two design points that resolve to the
+A run's key is the sha256 of its resolved configuration, seed and model fingerprint, so the same
+run has the same file name in every sweep folder: resuming skips it, and two design points that resolve to the
 same configuration share one run instead of computing it twice.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from dataclasses import dataclass
@@ -47,7 +48,15 @@ class Plan:
 
 
 def run_key(config_hash: str, seed: int) -> str:
-    return hashlib.sha256(f"{config_hash}:{seed}".encode()).hexdigest()
+    """Resolved configuration + seed + the model code's fingerprint: a changed model reruns."""
+    return hashlib.sha256(f"{config_hash}:{seed}:{_model()}".encode()).hexdigest()
+
+
+@functools.cache
+def _model() -> str:
+    from sim import model_fingerprint
+
+    return model_fingerprint()
 
 
 def build_plan(exp: Experiment) -> Plan:
