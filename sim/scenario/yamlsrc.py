@@ -7,6 +7,7 @@ teaching tool has no use for (duplicate keys, tabs, custom tags, alias bombs, hu
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, did_you_mean
 
 MAX_BYTES = 1_000_000
 MAX_ALIASES = 100  # alias uses per document: plenty for anchors, far too few for a billion laughs
@@ -130,9 +131,111 @@ class _Builder:
             if ynode.tag == _T + "timestamp":
                 return ynode.value  # left as text: the schema says what is wrong with the date
             raise self.fail(f"cannot read value {ynode.value!r}: {exc}", ynode, path) from None
-        if isinstance(value, str) and ynode.style is None and _NUMBER_12.match(value):
+        if isinstance(value, str) and not ynode.style and _NUMBER_12.match(value):  # plain: None or ""
             value = float(value)
         return value
+
+
+class _Counting:
+    """Composing that refuses more than MAX_NODES nodes or MAX_DEPTH levels: a huge or deeply
+    nested document stops at its first excess node, before anything is built."""
+
+    composed = 0
+    depth = 0
+
+    def compose_node(self, parent, index):
+        mark = self.peek_event().start_mark
+        self.composed += 1
+        if self.composed > MAX_NODES:
+            raise _TooBig(f"more than {MAX_NODES} values in one file", mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _Limited(_Counting, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, limited: the reference parser and its error messages."""
+
+
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _FastLimited(_Counting, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                       yaml.resolver.Resolver):
+        """libyaml's parser under the same composer and limits: about five times faster, so even a
+        file just under MAX_BYTES is read or refused in about a second."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:  # pragma: no cover -- PyYAML built without libyaml
+    _FastLimited = None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    if _FastLimited is not None:
+        try:
+            return yaml.compose(text, Loader=_FastLimited)
+        except yaml.YAMLError:
+            pass  # a mistake: the pure-Python parser below finds it and words it as it always has
+    return yaml.compose(text, Loader=_Limited)
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, mark) -> None:
+        super().__init__(message)
+        self.message, self.line = message, mark.line + 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, SequenceNode):
+        return node.value
+    return [value for _, value in node.value] if isinstance(node, MappingNode) else []
+
+
+def _expanded_sizes(root: yaml.Node) -> dict[int, int]:
+    """Values each node stands for once aliases are expanded, by node id (a cycle counts once;
+    the builder reports it). One iterative pass over the composed tree, so an alias bomb is
+    refused before anything is built, however its aliases are chained."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        ident = id(node)
+        if finished:
+            total = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
+            sizes[ident] = min(total, 10 * MAX_NODES)  # no need for exact astronomic counts
+            active.discard(ident)
+        elif ident not in sizes and ident not in active:
+            active.add(ident)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return sizes
+
+
+def _refuse_bombs(root: yaml.Node, file: str) -> None:
+    """A ScenarioError at the first top-level entry past MAX_NODES values after expanding aliases."""
+    sizes = _expanded_sizes(root)
+    if sizes.get(id(root), 1) <= MAX_NODES:
+        return
+    entries = root.value if isinstance(root, MappingNode) else list(enumerate(root.value))
+    total = 1
+    for key, value in entries:
+        total += sizes.get(id(value), 1)
+        if total > MAX_NODES:
+            name = key.value if isinstance(key, ScalarNode) else key
+            line = (key.start_mark if isinstance(key, ScalarNode) else value.start_mark).line + 1
+            raise ScenarioError(f"more than {MAX_NODES} values after expanding aliases (*name)", file=file,
+                                line=line, path=str(name))
+    raise ScenarioError(f"more than {MAX_NODES} values after expanding aliases (*name)", file=file,
+                        line=root.start_mark.line + 1)  # pragma: no cover -- one entry always crosses
 
 
 def dotted(path: tuple) -> str | None:
@@ -168,7 +271,9 @@ def parse_text(text: str, file: str, *, allow_empty: bool = False) -> Node | Non
         if "\t" in indent and raw.strip():
             raise ScenarioError("tab character in indentation; indent with spaces", file=file, line=n)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
+    except _TooBig as exc:
+        raise ScenarioError(exc.message, file=file, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -190,19 +295,46 @@ def parse_text(text: str, file: str, *, allow_empty: bool = False) -> Node | Non
         if allow_empty:
             return None
         raise ScenarioError("file is empty", file=file, line=1)
+    _refuse_bombs(root, file)
     return _Builder(file).build(root)
+
+
+def read_bytes(path: Path, label: str, what: str = "scenario file") -> bytes:
+    """At most MAX_BYTES + 1 bytes of ``path`` (enough to refuse a bigger file without reading it:
+    a 5 GB log or /dev/zero given by mistake is refused as quickly as a small one)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=label, hint=_nearby(Path(label))) from None
+    except IsADirectoryError:
+        raise ScenarioError(f"is a folder, not a {what}", file=label) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=label) from None
+
+
+def _nearby(path: Path) -> str | None:
+    """The YAML file a hurried user probably meant by the missing ``path``, if one exists."""
+    tries = [path.with_name(path.name + ext) for ext in (".yaml", ".yml")]
+    if path.suffix in (".yaml", ".yml"):
+        tries.append(path.with_suffix(".yml" if path.suffix == ".yaml" else ".yaml"))
+    if len(path.parts) == 1:  # a bare name: the shipped folders of the working directory
+        tries += [Path(folder) / (path.stem + ".yaml") for folder in ("scenarios", "experiments")]
+    for candidate in tries:
+        if candidate.is_file():
+            return str(candidate)
+    folder = path.parent
+    try:
+        names = [p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml")] if folder.is_dir() else []
+    except OSError:
+        return None
+    close = did_you_mean(path.name, names)
+    return os.path.join(str(path.parent), close) if close and str(path.parent) != "." else close
 
 
 def read_file(path: Path, label: str) -> Node:
     """The node tree of the scenario file at ``path`` (shown as ``label`` in messages)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=label) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a folder, not a scenario file", file=label) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=label) from None
+    data = read_bytes(path, label)
     text = decode(data, label)
     root = parse_text(text, label)
     assert root is not None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError, did_you_mean
-from sim.scenario.yamlsrc import Node, decode, parse_text
+from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep import outcomes as oc
 from sim.sweep.checker import Checker
 
@@ -119,14 +119,7 @@ class Experiment:
 
 
 def _read(path: Path, label: str) -> Node:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=label) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a folder, not an experiment file", file=label) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=label) from None
+    data = read_bytes(path, label, "experiment file")  # bounded: a huge file is refused unread
     root = parse_text(decode(data, label), label)
     if not root.is_map:
         raise ScenarioError("the top level must be a mapping (name:, scenario:, factors:, design:, ...)",
