@@ -14,6 +14,7 @@ from benchmarks.report import check_targets, refresh_docs, table, write_json
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "pockets_2018.yaml"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
+QUICK_OUT = ROOT / "benchmarks" / "results" / "quick.json"  # never over the full results
 DEFAULT_DOCS = ROOT / "docs" / "performance.md"
 
 
@@ -77,7 +78,8 @@ def run_all(cfg: Config) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny configuration (seconds, for the test)")
-    parser.add_argument("--out", type=Path, default=None, help=f"JSON to write (default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"JSON to write (default {DEFAULT_OUT}; with --quick, {QUICK_OUT})")
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument("--docs", type=Path, default=None,
                       help=f"markdown whose table to refresh (default {DEFAULT_DOCS}; never with --quick)")
@@ -86,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = Config.tiny() if args.quick else Config.full()
     results = run_all(cfg)
-    out = args.out or DEFAULT_OUT
+    out = args.out or (QUICK_OUT if args.quick else DEFAULT_OUT)
     write_json(out, results)
     _log(f"wrote {out}")
     doc = None if args.no_docs else args.docs or (None if args.quick else DEFAULT_DOCS)
