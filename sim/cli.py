@@ -7,6 +7,8 @@ status 2; only a bug in bordersim itself may show a traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -42,6 +44,41 @@ def _days(text: str) -> int:
     if not 1 <= value <= 3650:
         raise argparse.ArgumentTypeError(f"days must be between 1 and 3650, got {value}")
     return value
+
+
+_SCHEDULER = re.compile(r"^(tcp|tls|ws|wss|ucx)://[^\s/]+:(\d{1,5})$")
+
+
+def _scheduler(text: str) -> str:
+    """A Dask scheduler address, checked for shape at once (connecting to a typo takes a minute)."""
+    match = _SCHEDULER.match(text.strip())
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise argparse.ArgumentTypeError(f"expected an address like tcp://HOST:8786, got {text!r}")
+    return text.strip()
+
+
+def output_file(path: str, suffixes: tuple[str, ...], option: str) -> Path:
+    """``path`` as a file to write: refused at once (before any work) when it is a folder or has the
+    wrong extension. An existing file is replaced, atomically: it is one picture or table."""
+    out = Path(path)
+    example = f"{out.stem or 'out'}{suffixes[0]}"
+    if out.is_dir():
+        raise ScenarioError(f"{out} is a folder; give a file name, e.g. {out / example}", path=option)
+    if out.suffix.lower() not in suffixes:
+        raise ScenarioError(f"the file must end in {' or '.join(suffixes)}, not {out.name!r}", path=option,
+                            hint=str(out.with_name(example)))
+    return out
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for a file the system refused (no permission, no such folder, disk full, ...)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    shown = Path(os.fsdecode(exc.filename))
+    if shown.name.startswith(".") and ".tmp" in shown.name:  # the temporary file beside an output
+        return f"cannot write in {shown.parent}: {reason}"
+    return f"{shown}: {reason}"
 
 
 def _load(path: str, overrides: list[str] | None, days: int | None = None):
@@ -86,9 +123,10 @@ def cmd_map(args) -> int:
     from sim import build_model
     from sim.render import save_map
 
+    output = output_file(args.output, (".png",), "--output")
     scenario = _load(args.scenario, args.set)
     model = build_model(scenario, args.seed)
-    out = save_map(model, Path(args.output))
+    out = save_map(model, output)
     print(f"map of {scenario.name} written to {out}")
     return 0
 
@@ -151,6 +189,8 @@ def cmd_report(args) -> int:
 def cmd_compare(args) -> int:
     from sim.sweep.compare import compare, format_table
 
+    if args.out:
+        output_file(args.out, (".csv",), "--out")
     table = compare(args.a, args.b, reps=args.reps, overrides=args.set or [], days=args.days, seed=args.seed,
                     workers=args.workers)
     print(format_table(table, args.a, args.b))
@@ -246,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="sweep folder (default sweeps/NAME)")
     p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
     dask = p.add_mutually_exclusive_group()
-    dask.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
+    dask.add_argument("--scheduler", type=_scheduler, metavar="tcp://HOST:PORT",
+                      help="run on this Dask scheduler")
     dask.add_argument("--dask-local", type=_count, metavar="N",
                       help="run on a local Dask cluster of N workers")
     p.add_argument("--force", action="store_true", help="discard what DIR holds and start again")
@@ -297,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bordersim: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the system refused a file: the user's to fix, not a bug to trace
+        print(f"bordersim: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 if __name__ == "__main__":

@@ -47,5 +47,8 @@ def prepare_out_dir(out: Path, force: bool) -> Path:
             path="--out",
             hint="--force to overwrite, or another --out",
         )
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(f"cannot create {out}: {exc.strerror or exc}", path="--out") from None
     return out
