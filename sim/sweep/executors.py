@@ -93,7 +93,12 @@ def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
         with _sigint_ignored():  # worker processes inherit it and leave Ctrl-C to this one
             cluster = LocalCluster(n_workers=local_workers or default_workers(), threads_per_worker=1,
                                    processes=True, dashboard_address=None, silence_logs=logging.ERROR)
-    client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
+    try:
+        client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
+    except OSError as exc:  # TimeoutError included: nothing listens there, or a firewall is in the way
+        if cluster is not None:
+            cluster.close()
+        raise ExecutorFailed(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         todo = iter(tasks)
