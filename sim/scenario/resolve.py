@@ -24,7 +24,7 @@ from sim.scenario.model import (
 )
 from sim.scenario.provenance import check_seed_file, find_seeds_dir
 from sim.scenario.schema import AIR_WINGS, ForceIn, PocketIn, ScenarioIn, validate_shape
-from sim.scenario.tree import Doc
+from sim.scenario.tree import Doc, split_path
 
 WORLD = (35.0, 48.0, 29.0, 39.0)  # lon_min, lon_max, lat_min, lat_max any coordinate may use
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -211,6 +211,10 @@ def _check_events(doc: Doc, shape: ScenarioIn) -> list[ScenarioError]:
                 if key.split(".")[0] == "events":
                     raise ScenarioError("an event cannot change the events", file=origin[0],
                                         line=origin[1], path=key)
+                try:
+                    split_path(key, origin)
+                except ScenarioError as err:  # name the key, which the message alone may not show
+                    raise ScenarioError(err.message, file=origin[0], line=origin[1], path=str(key)) from None
                 new = new.with_overrides([(key, value)], origin)
             build(new, source_path=None, check_sources=False, check_events=False)
         except ScenarioError as err:

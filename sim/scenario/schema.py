@@ -156,6 +156,8 @@ def _message(err: dict[str, Any]) -> str:
         "model_type": f"must be a mapping of keys, got {got}",
         "literal_error": f"must be one of {ctx.get('expected')}, got {got}",
         "string_pattern_mismatch": f"must be an identifier (letters, digits, _ and -), got {got}",
+        "string_too_short": "must not be empty",
+        "invalid_key": "unknown key",
     }
     return simple.get(kind, err.get("msg", "invalid value"))
 

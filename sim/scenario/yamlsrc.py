@@ -285,7 +285,8 @@ def parse_text(text: str, file: str, *, allow_empty: bool = False) -> Node | Non
         raise ScenarioError(f"YAML syntax error: {problem}", file=file, line=line) from None
     except yaml.reader.ReaderError as exc:
         line = _line_at(text, exc.position)
-        message = f"character {exc.character!r} is not allowed in YAML"
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"control character U+{code:04X} is not allowed in YAML (not a text file?)"
         raise ScenarioError(message, file=file, line=line) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file=file, line=1) from None
