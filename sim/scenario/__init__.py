@@ -52,6 +52,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     and validated like the file; problems they cause are reported against ``--set``.
     """
     doc, errors = load_doc(path)
+    if {"scenario", "factors"} <= doc.data.keys() and "forces" not in doc.data:
+        raise ScenarioError("this is an experiment file, not a scenario: run it with `bordersim sweep`",
+                            file=doc.file, line=1)
     if overrides:
         doc = overridden(doc, list(overrides), (OVERRIDE_LABEL, None))
     return build(doc, source_path=str(path), errors=errors)

@@ -135,6 +135,9 @@ def load_experiment(path: str | Path) -> Experiment:
     root = _read(Path(path), label)
     c = Checker(label)
     top = root.value
+    if "scenario" not in top and {"forces", "channels"} & top.keys():
+        raise ScenarioError("this is a scenario file, not an experiment: run it with `bordersim run`, or "
+                            "name it in an experiment's `scenario:`", file=label, line=1)
     c.keys(root, TOP_KEYS, None)
     for key in ("name", "scenario", "factors"):
         if key not in top:
