@@ -278,10 +278,13 @@ def parse_text(text: str, file: str, *, allow_empty: bool = False) -> Node | Non
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or "invalid YAML"
+        start = exc.context_mark.line + 1 if exc.context_mark else line
         if exc.context and problem.startswith("but "):
             problem = f"{exc.context} {problem}"
+        elif exc.context and start != line and "stream" in problem:  # never closed: show where it opens
+            problem, line = f"{problem} ({exc.context} that is never closed)", start
         elif exc.context:
-            problem += f" ({exc.context})"
+            problem += f" ({exc.context}{f' started on line {start}' if start != line else ''})"
         raise ScenarioError(f"YAML syntax error: {problem}", file=file, line=line) from None
     except yaml.reader.ReaderError as exc:
         line = _line_at(text, exc.position)
