@@ -149,7 +149,7 @@ def load_experiment(path: str | Path) -> Experiment:
     seed = c.integer(top.get("seed"), "seed", 0, MAX_SEED, 0)
     days = c.integer(top.get("days"), "days", 1, 3650, None)
     factors = _factors(c, top.get("factors"))
-    design = _design(c, top.get("design"), factors)
+    design = _design(c, top.get("design"), factors, top.get("factors"))
     if c.errors:
         raise ScenarioError.collect(c.errors)
 
@@ -245,7 +245,8 @@ def _levels(c: Checker, item: Node, kind: str, path: str) -> tuple[tuple | None,
     return values, None
 
 
-def _design(c: Checker, node: Node | None, factors: tuple[Factor, ...]) -> DesignSpec:
+def _design(c: Checker, node: Node | None, factors: tuple[Factor, ...],
+            factors_node: Node | None = None) -> DesignSpec:
     if node is None:
         kind, fields = "full_factorial", {}
     elif isinstance(node.value, str):
@@ -289,8 +290,9 @@ def _design(c: Checker, node: Node | None, factors: tuple[Factor, ...]) -> Desig
         from sim.sweep.design import design_size
 
         runs = design_size(factors, spec)
-        if runs > MAX_RUNS:
-            c.err(f"{runs} design points is more than {MAX_RUNS}", node, "design")
+        if runs > MAX_RUNS:  # no `design:` (full factorial by default): the factors make it so big
+            where = (node, "design") if node is not None else (factors_node, "factors")
+            c.err(f"{runs} design points is more than {MAX_RUNS}", *where)
     return spec
 
 
@@ -356,7 +358,9 @@ def _outcomes(c: Checker, node: Node | None, scenario) -> list[str]:
     chosen: list[str] = []
     for i, item in enumerate(node.value):
         v = item.value
-        if v not in names:
+        if not isinstance(v, str):
+            c.err(f"must be the name of an outcome, got {v!r:.40}", item, f"outcomes.{i}")
+        elif v not in names:
             c.err(f"unknown outcome {v!r}", item, f"outcomes.{i}", did_you_mean(v, names))
         elif v in chosen:
             c.err(f"{v} is listed twice", item, f"outcomes.{i}")
