@@ -239,3 +239,120 @@ def test_a_full_factorial_too_big_is_refused_at_its_factors(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_experiment(path)
     assert str(info.value) == f"{path}:3: factors: {2**18} design points is more than 200000"
+
+
+# ---------------------------------------------------------------- the command line in a hurry
+POCKETS = "scenarios/pockets_2018.yaml"
+CLASSROOM = "experiments/classroom.yaml"
+HURRIED = [
+    (["validate", "nothere.yaml"], "nothere.yaml: file not found"),
+    (["validate", "scenarios"], "scenarios: is a folder, not a scenario file"),
+    (["validate", "README.md"], "README.md:"),
+    (["run", "pockets_2018"], "pockets_2018: file not found (did you mean scenarios/pockets_2018.yaml?)"),
+    (["run", "scenarios/pocket_2018.yaml"], "(did you mean scenarios/pockets_2018.yaml?)"),
+    (["run", CLASSROOM], "classroom.yaml:1: this is an experiment file, not a scenario"),
+    (["sweep", POCKETS], "pockets_2018.yaml:1: this is a scenario file, not an experiment"),
+    (["sweep", "classroom"], "classroom: file not found (did you mean experiments/classroom.yaml?)"),
+    (["validate", POCKETS, "--set", "days"], "--set: expected KEY=VALUE, got 'days'"),
+    (["run", POCKETS, "--set", "=3"], "--set: expected KEY=VALUE, got '=3'"),
+    (["run", POCKETS, "--set", "days=ten"], "--set: days: must be a whole number, got 'ten'"),
+    (["run", POCKETS, "--set", "days=.nan"], "--set: days: must be a whole number, got nan"),
+    (["run", POCKETS, "--set", "forces.99.fighters=1"], "--set: forces.99.fighters: no item 99 in forces"),
+    (["run", POCKETS, "--seed", "1.5"], "seed must be a whole number, got '1.5'"),
+    (["run", POCKETS, "--seed", "-1"], "seed must be between 0 and 2**63-1, got -1"),
+    (["run", POCKETS, "--days", "many"], "days must be a whole number, got 'many'"),
+    (["run", POCKETS, "--days", "100000"], "days must be between 1 and 3650, got 100000"),
+    (["run", POCKETS, "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["run"], "the following arguments are required: SCENARIO"),
+    (["sweep", CLASSROOM, "--workers", "-2"], "--workers: must be at least 1, got -2"),
+    (["sweep", CLASSROOM, "--workers", "two"], "--workers: must be a whole number, got 'two'"),
+    (["sweep", CLASSROOM, "--dask-local", "0"], "--dask-local: must be at least 1, got 0"),
+    (["sweep", CLASSROOM, "--scheduler", "localhost"], "expected an address like tcp://HOST:8786"),
+    (["sweep", CLASSROOM, "--scheduler", "tcp://127.0.0.1:99999"], "expected an address like tcp://HOST:8786"),
+    (["sweep", CLASSROOM, "--scheduler", "tcp://h:1", "--dask-local", "2"], "not allowed with argument"),
+    (["compare", POCKETS], "the following arguments are required: B.yaml"),
+    (["compare", POCKETS, POCKETS, "--reps", "0"], "--reps: must be at least 1, got 0"),
+    (["compare", POCKETS, POCKETS, "--out", "scenarios"], "--out: scenarios is a folder; give a file name"),
+    (["compare", POCKETS, POCKETS, "--out", "t.txt"], "--out: the file must end in .csv, not 't.txt'"),
+    (["map", POCKETS, "-o", "scenarios"], "--output: scenarios is a folder; give a file name"),
+    (["map", POCKETS, "-o", "map.jpg"], "--output: the file must end in .png, not 'map.jpg'"),
+    (["animate", POCKETS, "-o", "run.avi"], "the animation file must end in .gif or .mp4, not 'run.avi'"),
+    (["animate", POCKETS, "-o", "run.gif", "--fps", "nan"], "--fps must be between 0.5 and 60, got nan"),
+    (["animate", POCKETS, "-o", "run.gif", "--dpi", "1e9"], "--dpi must be between 20 and 300"),
+    (["report", "nowhere"], "SWEEP_DIR: nowhere is not a sweep folder"),
+    (["report", POCKETS], "is not a sweep folder"),
+    (["demo", "--port", "0"], "--port must be between 1 and 65535, got 0"),
+    (["demo", "--port", "http"], "argument --port: invalid int value: 'http'"),
+    (["sources", "nothere.yaml"], "nothere.yaml: file not found"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "the following arguments are required: COMMAND"),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), HURRIED, ids=[" ".join(a) or "nothing" for a, _ in HURRIED])
+def test_hurried_mistakes_get_one_clear_message_and_exit_2(args, expected, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    try:
+        code = main(args)
+    except SystemExit as stop:  # argparse: usage and the message, exit 2
+        code = stop.code
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert expected in err, err
+    assert not [name for name in ("run.avi", "run.gif", "map.jpg", "t.txt") if (ROOT / name).exists()]
+
+
+def test_run_refuses_an_output_that_is_a_file_or_a_folder_in_use(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "file").write_text("mine")
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("mine")
+    assert main(["run", POCKETS, "--days", "2", "--out", str(tmp_path / "file")]) == 2
+    assert main(["run", POCKETS, "--days", "2", "--out", str(tmp_path / "used")]) == 2
+    assert main(["run", POCKETS, "--days", "2", "--out", str(tmp_path / "file" / "sub")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"bordersim: --out: {tmp_path / 'file'} exists and is not a folder"
+    assert err[1].startswith(f"bordersim: --out: output folder {tmp_path / 'used'} already exists")
+    assert err[1].endswith("(did you mean --force to overwrite, or another --out?)")
+    assert err[2] == f"bordersim: --out: cannot create {tmp_path / 'file' / 'sub'}: Not a directory"
+    assert (tmp_path / "file").read_text() == "mine" and os.listdir(tmp_path / "used") == ["notes.txt"]
+
+
+def refused_folder(tmp_path: Path) -> Path:
+    """A folder this process may not write in: read-only for a user; for root (who may write anywhere
+    else), a folder of sysfs, where the kernel refuses to create files."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "readonly"
+        folder.mkdir(mode=0o555)
+        return folder / "out"
+    probe = Path("/sys/bordersim-probe")
+    try:
+        probe.mkdir()
+    except OSError:
+        return Path("/sys/bordersim-out")
+    probe.rmdir()
+    pytest.skip("this system lets root write in /sys")
+
+
+@pytest.mark.parametrize("command", [["run", POCKETS, "--days", "2", "--no-plots", "--out"],
+                                     ["sweep", CLASSROOM, "--out"],
+                                     ["compare", POCKETS, POCKETS, "--reps", "1", "--days", "1", "--out"],
+                                     ["map", POCKETS, "-o"]], ids=lambda c: c[0])
+def test_an_output_the_system_refuses_is_one_line_not_a_traceback(command, tmp_path):
+    target = refused_folder(tmp_path)
+    name = {"compare": "t.csv", "map": "m.png"}.get(command[0], "")
+    out = target / name if name else target
+    res = subprocess.run([str(BIN), *command, str(out)], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "MPLBACKEND": "Agg"}, timeout=120)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("bordersim: ") and ("denied" in last or "not permitted" in last), res.stderr
+    assert not out.exists()
+
+
+def test_an_unreadable_scenario_is_one_line():
+    """/proc/self/mem cannot be read from its start, even by root: the system refuses the read."""
+    res = subprocess.run([str(BIN), "validate", "/proc/self/mem"], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.stderr.strip() == "/proc/self/mem: cannot read file: Input/output error"
