@@ -51,4 +51,6 @@ def prepare_out_dir(out: Path, force: bool) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(f"cannot create {out}: {exc.strerror or exc}", path="--out") from None
+    for stale in [*out.glob(".*.tmp"), *out.glob(".*.tmp.*")]:  # left by a run killed mid-write
+        stale.unlink(missing_ok=True)
     return out
