@@ -27,12 +27,12 @@ class Config:
     process_days: int | None  # None: the scenario's own (180)
     scaling_days: int
     cells_deg: tuple[float, ...]
-    sweep_replications: int  # x 4 design points
+    sweep_replications: int  # x 8 design points
     sweep_reps: int
 
     @classmethod
     def full(cls) -> Config:
-        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 6, 3)
+        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 5, 2)
 
     @classmethod
     def tiny(cls) -> Config:

@@ -1,8 +1,9 @@
 """(e) Sweep throughput through ``sim.sweep`` with 1 and 2 workers; (f) the workers' peak memory.
 
-The experiment is written to a temporary folder: two channels on and off, replicated, on the
-benchmark's scenario. One small sweep runs first so that the fork server (which imports the model
-once) is already up for both measured sweeps; each measured sweep starts its own worker processes.
+The experiment is written to a temporary folder: three channels on and off, replicated, on the
+benchmark's scenario (the shape of experiments/classroom.yaml: 8 design points x 5 replications).
+One small sweep runs first so that the fork server (which imports the model once) is already up for
+both measured sweeps; each measured sweep starts its own worker processes.
 While a sweep runs, a thread reads the peak RSS (``VmHWM``) of every descendant process from /proc.
 """
 
@@ -17,12 +18,13 @@ from pathlib import Path
 
 EXPERIMENT = """\
 name: benchmark
-title: "Benchmark sweep: two channels on and off"
+title: "Benchmark sweep: three channels on and off"
 scenario: {scenario}
 days: {days}
 factors:
   - channel: deconfliction
   - channel: isf_sdf_coordination
+  - channel: damascus_baghdad
 design: full_factorial
 replications: {replications}
 seed: 1
