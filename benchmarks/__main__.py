@@ -29,15 +29,16 @@ class Config:
     cells_deg: tuple[float, ...]
     sweep_replications: int  # x 8 design points
     sweep_reps: int
+    settle_timeout_s: float  # longest wait for idle cores before a measurement (0: never wait)
 
     @classmethod
     def full(cls) -> Config:
-        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 5, 2)
+        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 5, 2, 60.0)
 
     @classmethod
     def tiny(cls) -> Config:
         """For the test: every section runs, on a small, short configuration."""
-        return cls(True, 20, 2, 1, 10, 10, (0.2, 0.1, 0.05), 1, 1)
+        return cls(True, 20, 2, 1, 10, 10, (0.2, 0.1, 0.05), 1, 1, 0.0)
 
 
 def _log(message: str) -> None:
@@ -46,7 +47,9 @@ def _log(message: str) -> None:
 
 def run_all(cfg: Config) -> dict:
     from benchmarks import agent_rate, model_runs, sweeps
+    from benchmarks.timing import QUIET
 
+    QUIET["timeout_s"] = cfg.settle_timeout_s
     results: dict = {"machine": machine_info(ROOT), "config": {**cfg.__dict__, "scenario": SCENARIO.name},
                      "load": {"before": load_average()}}
     start = time.perf_counter()
@@ -70,6 +73,7 @@ def run_all(cfg: Config) -> dict:
         "run_with_plots_mb": results["process"]["max_rss_mb"],
     }
     results["load"]["after"] = load_average()
+    results["load"]["settle"] = dict(QUIET)
     results["seconds"] = time.perf_counter() - start
     results["targets"] = check_targets(results)
     return results

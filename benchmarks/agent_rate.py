@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from functools import partial
 
-from benchmarks.timing import timed
+from benchmarks.timing import settle, timed
 
 #: The Epstein example's default densities (EpsteinScenario): citizens and cops per cell.
 EPSTEIN_DENSITY = 0.7 + 0.074
@@ -88,6 +88,7 @@ def _rate(make, steps: int, reps: int) -> dict:
     walls, cpus = [], []
     for _ in range(reps):
         model = make()
+        settle(1.0)
         sample, _ = timed(lambda model=model: run_steps(model))
         walls.append(sample.wall)
         cpus.append(sample.cpu)

@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.timing import child_summary, repeat, run_child, summary, timed
+from benchmarks.timing import child_summary, repeat, run_child, settle, summary, timed
 
 #: The phases of BorderModel.step, in order (see sim/model.py).
 PHASES = (
@@ -100,6 +100,7 @@ def phase_times(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
                     _spent[_name] += time.perf_counter() - start
 
             setattr(model, name, timer)
+        settle(1.0)
         sample, _ = timed(model.run)
         totals.append(sample.wall)
         for name in PHASES:
@@ -134,6 +135,7 @@ def scaling(scenario: Path, days: int, reps: int, cells_deg: tuple[float, ...], 
         samples[key] = []
     for _ in range(reps):
         for key, spec in specs.items():
+            settle(1.0)
             samples[key].append(timed(lambda spec=spec: run_scenario(spec, seed))[0])
     for key in rows:
         rows[key].update(summary(samples[key]))

@@ -72,6 +72,9 @@ def table(results: dict) -> str:
         f"Measured {m['date']} on {m['cpu_model']} ({m['usable_cores']} cores usable, {m['memory_gb']} GB), "
         f"Python {m['python']}, numpy {m['numpy']}, Mesa {m['mesa']}, commit {m['bordersim_commit']}; "
         f"load average {load['before'][:1]} before, {load['after'][:1]} after"
+        + (f"; {settle['waited_s']:.0f} s spent waiting for idle cores before {settle['waits']} "
+           f"measurements ({settle['gave_up']} gave up after {settle['timeout_s']:.0f} s)"
+           if (settle := load.get("settle")) and settle["timeout_s"] > 0 else "")
         + (" (**--quick configuration: not comparable with the targets**)" if quick else "") + ".",
         "",
         "| target | measured | limit | met |",

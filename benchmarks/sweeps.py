@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.timing import settle
+
 EXPERIMENT = """\
 name: benchmark
 title: "Benchmark sweep: three channels on and off"
@@ -114,8 +116,10 @@ def sweep_throughput(scenario: Path, days: int, replications: int, reps: int = 1
         path.write_text(EXPERIMENT.format(scenario=scenario, days=days, replications=replications))
         seconds: dict[int, list[float]] = {n: [] for n in workers}
         peaks: dict[int, float] = {}
+        busy = min(max(workers), os.cpu_count() or 1) - 0.2  # idle cores wanted before each sweep
         for _ in range(reps):
             for n in workers:
+                settle(busy)
                 with DescendantPeaks() as watch:
                     took, runs = _sweep(path, folder / f"w{n}", n)
                 seconds[n].append(took)

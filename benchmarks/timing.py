@@ -11,6 +11,40 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Waiting for idle cores before each measurement (see settle); set by ``python -m benchmarks``.
+QUIET = {"timeout_s": 0.0, "waited_s": 0.0, "waits": 0, "gave_up": 0}
+
+
+def idle_cores(window: float = 0.5) -> float:
+    """Cores left idle by every process on the machine over ``window`` seconds (from /proc/stat)."""
+    def read() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            ticks = [int(x) for x in fh.readline().split()[1:9]]
+        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, all
+
+    idle0, total0 = read()
+    time.sleep(window)
+    idle1, total1 = read()
+    return (os.cpu_count() or 1) * (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def settle(cores: float) -> None:
+    """Wait (up to QUIET["timeout_s"]) until ``cores`` cores are idle: other people's work on a shared
+    machine otherwise lands in the middle of a measurement. Waits and give-ups are counted in QUIET."""
+    if QUIET["timeout_s"] <= 0:
+        return
+    start = time.perf_counter()
+    QUIET["waits"] += 1
+    try:
+        while idle_cores() < cores:
+            if time.perf_counter() - start > QUIET["timeout_s"]:
+                QUIET["gave_up"] += 1
+                return
+    except OSError:  # no /proc/stat: nothing to wait for
+        return
+    finally:
+        QUIET["waited_s"] += time.perf_counter() - start
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -26,10 +60,14 @@ def timed(fn: Callable[[], object]) -> tuple[Sample, object]:
 
 
 def repeat(fn: Callable[[], object], reps: int, warmup: int = 1) -> list[Sample]:
-    """``warmup`` untimed calls, then ``reps`` timed ones."""
+    """``warmup`` untimed calls, then ``reps`` timed ones, each once a core is idle."""
     for _ in range(warmup):
         fn()
-    return [timed(fn)[0] for _ in range(reps)]
+    samples = []
+    for _ in range(reps):
+        settle(1.0)
+        samples.append(timed(fn)[0])
+    return samples
 
 
 def summary(samples: Sequence[Sample]) -> dict:
@@ -57,6 +95,7 @@ def run_child(argv: Sequence[str], cwd: Path, env: dict | None = None) -> ChildR
     ``os.wait4`` returns the rusage of that one child, so concurrent benchmarks or earlier children
     do not leak into its CPU time or peak RSS (``ru_maxrss`` is in KiB on Linux).
     """
+    settle(1.0)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
