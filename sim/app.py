@@ -20,7 +20,14 @@ go_offline()  # also when started as `solara run sim/app.py`
 
 from sim.app_layout import ChannelTable, RunButtons, Stage  # noqa: E402
 from sim.app_session import Session, View  # noqa: E402
-from sim.app_state import Setup, default_setup, load_cached, parse_seed, scenario_entries  # noqa: E402
+from sim.app_state import (  # noqa: E402
+    Setup,
+    days_per_second,
+    default_setup,
+    load_cached,
+    parse_seed,
+    scenario_entries,
+)
 from sim.cli import project_root  # noqa: E402
 from sim.errors import ScenarioError  # noqa: E402
 
@@ -67,6 +74,8 @@ def Page():
     step_lock = solara.use_memo(threading.Lock, [])
 
     def scenario_of(key: str):
+        if key not in by_name:  # only the listed scenarios, whatever a page sends
+            return None, f"unknown scenario {key!r}"
         try:
             return load_cached(by_name[key].path), None
         except ScenarioError as err:
@@ -134,7 +143,7 @@ def Page():
             if new is None:
                 break
             show(new)
-            deadline += 1.0 / max(1, speed.value)
+            deadline += 1.0 / days_per_second(speed.value, DEFAULT_SPEED)
             time.sleep(max(0.0, deadline - time.perf_counter()))
             deadline = max(deadline, time.perf_counter() - 0.5)  # do not race to catch up
         playing.set(False)

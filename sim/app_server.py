@@ -10,6 +10,7 @@ for this machine, whatever library attempts it.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import os
@@ -43,15 +44,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def port_free(host: str, port: int) -> bool:
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the demo could not listen on ``host``:``port`` (in use, not an address of this machine,
+    unknown name), or None when it can."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host.strip("[]"), port))
-        except OSError:
-            return False
-    return True
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use; pick another with --port"
+            reason = exc.strerror or str(exc)
+            return f"cannot listen on {host}: {reason} (--host must be an address of this machine)"
+    return None
+
+
+def port_free(host: str, port: int) -> bool:
+    return listen_problem(host, port) is None
 
 
 def _refuse_cdn(url: str) -> bytes:

@@ -17,6 +17,10 @@ from sim.errors import ScenarioError
 MAX_MODELS = 2
 #: A page never runs past this day, whatever the scenario says.
 MAX_DAYS = 3650
+#: A page never builds a grid finer than this many cells (the shipped scenarios have 19,200).
+MAX_CELLS = 100_000
+#: Play never goes faster than this many days per second, whatever the page sends.
+MAX_SPEED = 30
 SEED_MAX = 2**63 - 1
 SEED_MAX_CHARS = 19
 SIDES = ("A", "B")
@@ -30,6 +34,13 @@ CHANNEL_LABELS = {
     "damascus_baghdad": "Damascus–Baghdad coordination",
     "coalition_support": "Coalition support",
 }
+
+
+def days_per_second(value: object, default: float = 8) -> float:
+    """The play speed a page asked for, kept between 1 and MAX_SPEED (``default`` if not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    return float(min(max(value, 1), MAX_SPEED))
 
 
 def channel_label(name: str) -> str:
@@ -119,6 +130,10 @@ class Classroom:
 
         self.setup = setup
         self.scenario = load_cached(setup.path)
+        cells = self.scenario.grid.nx * self.scenario.grid.ny
+        if cells > MAX_CELLS:
+            raise ScenarioError(f"the grid of {self.scenario.name} has {cells:,} cells; the demo runs at most"
+                                f" {MAX_CELLS:,} (use a larger grid.cell_deg)", path="grid.cell_deg")
         self.days = min(self.scenario.days, MAX_DAYS)
         n = MAX_MODELS if setup.compare else 1
         self.sides: list[Side] = []

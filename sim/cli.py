@@ -204,18 +204,18 @@ def cmd_compare(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from sim.app_server import is_loopback, port_free, serve
+    from sim.app_server import is_loopback, listen_problem, serve
 
     if not 0 < args.port < 65536:
         print(f"bordersim: --port must be between 1 and 65535, got {args.port}", file=sys.stderr)
         return EXIT_USER_ERROR
+    problem = listen_problem(args.host, args.port)
+    if problem:
+        print(f"bordersim: {problem}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if not is_loopback(args.host):
         print(f"bordersim: warning: --host {args.host} makes the demo reachable from other machines;"
               " anyone who can reach this port can use it", file=sys.stderr)
-    if not port_free(args.host, args.port):
-        print(f"bordersim: port {args.port} on {args.host} is in use; pick another with --port",
-              file=sys.stderr)
-        return EXIT_USER_ERROR
     return serve(args.host, args.port)
 
 
