@@ -124,10 +124,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
         "--no-open", "--no-check-version", "--log-level", "warning",
     ]
     print(f"bordersim demo: open http://{_url_host(host)}:{port} in a browser (Ctrl+C stops it)", flush=True)
+    import click
+
     try:
         cli.main(args=args, prog_name="bordersim demo", standalone_mode=False)
-    except KeyboardInterrupt:
-        return 0
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl+C: click turns it into Abort
+        print("bordersim demo: stopped", flush=True)
     return 0
 
 
