@@ -57,9 +57,18 @@ def _load(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]
     if not results.is_file():
         raise ScenarioError(f"{folder} has no results.parquet: the sweep has not finished",
                             path="SWEEP_DIR", hint="running the same `bordersim sweep` again to finish it")
-    exp = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
-    return (exp, pd.read_parquet(results), pd.read_parquet(folder / "trajectories.parquet"),
-            pd.read_parquet(folder / "design.parquet"))
+    import pyarrow as pa
+
+    name = "experiment.yaml"
+    try:  # files written whole (atomically) but perhaps damaged since: copied halfway, edited
+        exp = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+        tables = []
+        for name in ("results.parquet", "trajectories.parquet", "design.parquet"):
+            tables.append(pd.read_parquet(folder / name))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, pa.ArrowException) as exc:
+        raise ScenarioError(f"{folder / name} is damaged or missing ({type(exc).__name__})", path="SWEEP_DIR",
+                            hint="running the same `bordersim sweep` again to rebuild it") from None
+    return (exp, *tables)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
