@@ -109,7 +109,8 @@ def table(results: dict) -> str:
     for key in (k for k in sw if k.startswith("workers_")):
         w = sw[key]
         lines.append(_row(f"(e) sweep, {w['workers']} worker(s): {w['runs']} runs of {sw['days']} days",
-                          _s(w["seconds"]), "", f"{w['runs_per_s']:.2f} runs/s"))
+                          _s(w["seconds"]), "", f"{w['runs_per_s']:.2f} runs/s; its processes got "
+                          f"{w['cores_used']:.2f} cores on average"))
     lines.append(_row("(f) peak RSS: sweep worker / run process / run process with plots", "", "",
                       f"{mem['sweep_worker_peak_mb']:.0f} / {mem['run_no_plots_mb']:.0f} / "
                       f"{mem['run_with_plots_mb']:.0f} MB"))

@@ -36,8 +36,11 @@ outcomes:
 """
 
 
-def _children() -> dict[int, list[int]]:
+def _processes() -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Children of every process, and each process's CPU seconds so far (user + system)."""
     tree: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -46,9 +49,10 @@ def _children() -> dict[int, list[int]]:
                 stat = fh.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
+        fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is the state, the 3rd of stat(5)
+        tree.setdefault(int(fields[1]), []).append(int(entry.name))
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return tree, cpu
 
 
 def _peak_rss_mb(pid: int) -> float | None:
@@ -63,21 +67,30 @@ def _peak_rss_mb(pid: int) -> float | None:
 
 
 class DescendantPeaks:
-    """Polls /proc for this process's descendants; ``peaks`` maps pid -> highest VmHWM seen (MB)."""
+    """Polls /proc for this process's descendants: ``peaks`` maps pid -> highest VmHWM seen (MB), and
+    ``cpu_seconds`` is the CPU time they used while watched (what cores the machine gave them)."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval = interval
         self.peaks: dict[int, float] = {}
+        self._cpu_first: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu_last[pid] - self._cpu_first[pid] for pid in self._cpu_last)
 
     def _poll(self) -> None:
         me = os.getpid()
         while not self._stop.is_set():
-            tree, todo = _children(), [me]
+            (tree, cpu), todo = _processes(), [me]
             while todo:
                 for pid in tree.get(todo.pop(), []):
                     todo.append(pid)
+                    self._cpu_first.setdefault(pid, cpu[pid])
+                    self._cpu_last[pid] = cpu[pid]
                     rss = _peak_rss_mb(pid)
                     if rss is not None:
                         self.peaks[pid] = max(rss, self.peaks.get(pid, 0.0))
@@ -115,6 +128,7 @@ def sweep_throughput(scenario: Path, days: int, replications: int, reps: int = 1
         path = folder / "experiment.yaml"
         path.write_text(EXPERIMENT.format(scenario=scenario, days=days, replications=replications))
         seconds: dict[int, list[float]] = {n: [] for n in workers}
+        cores: dict[int, list[float]] = {n: [] for n in workers}
         peaks: dict[int, float] = {}
         busy = min(max(workers), os.cpu_count() or 1) - 0.2  # idle cores wanted before each sweep
         for _ in range(reps):
@@ -123,12 +137,15 @@ def sweep_throughput(scenario: Path, days: int, replications: int, reps: int = 1
                 with DescendantPeaks() as watch:
                     took, runs = _sweep(path, folder / f"w{n}", n)
                 seconds[n].append(took)
+                cores[n].append(watch.cpu_seconds / took)
                 peaks.update(watch.peaks)
     rows = {}
     for n in workers:
         took = statistics.median(seconds[n])
         rows[f"workers_{n}"] = {"workers": n, "runs": runs, "reps": reps, "seconds": took,
-                                "runs_per_s": runs / took}
+                                "runs_per_s": runs / took,
+                                # CPU seconds of the sweep's processes per second: cores they were given
+                                "cores_used": statistics.median(cores[n])}
     one, many = rows[f"workers_{workers[0]}"], rows[f"workers_{workers[-1]}"]
     return {
         "days": days,
