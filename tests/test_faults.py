@@ -209,7 +209,9 @@ def test_a_sweep_killed_at_several_points_and_rerun_ends_with_the_same_tables(tm
     counts = []
     for label, ready in points:
         proc = start("sweep", exp, "--out", out, "--workers", 2)
-        assert kill_when(proc, ready), f"the sweep finished before the kill point {label!r}"
+        killed = kill_when(proc, ready)
+        # the last point races the end of the sweep (assembling takes a moment): either is fine
+        assert killed or label == points[-1][0], f"the sweep finished before the kill point {label!r}"
         check_stored_runs(out)
         counts.append(len(stored(out)))
     assert counts == sorted(counts) and counts[-1] == RUNS, counts  # nothing stored was lost
