@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.factions import CONTROL_ISIS, CONTROL_NONE, GROUND_FACTIONS
+from sim.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_NONE, CONTROL_SAA, CONTROL_SDF, GROUND_FACTIONS
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -46,3 +47,16 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         if cell.cell.coordinate not in occupied:
             control[cell.cell.coordinate] = CONTROL_ISIS
+
+
+def initial_control(theater, pocket_masks) -> np.ndarray:
+    """Iraq to the ISF, Syria by Euphrates bank (SDF north/east, SAA south/west), pockets to ISIS."""
+    t = theater
+    control = np.full(t.country.shape, CONTROL_NONE, dtype=np.int8)
+    control[t.country == COUNTRY_IRAQ] = CONTROL_IRAQ
+    syria = t.country == COUNTRY_SYRIA
+    control[syria & (t.euphrates_side > 0)] = CONTROL_SDF
+    control[syria & (t.euphrates_side <= 0)] = CONTROL_SAA
+    for mask in pocket_masks:
+        control[mask] = CONTROL_ISIS
+    return control

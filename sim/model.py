@@ -14,25 +14,20 @@ from collections import Counter, defaultdict
 import numpy as np
 from mesa import DataCollector, Model
 
-from sim import combat, intel, pockets, zones
+from sim import intel, pockets, zones
 from sim.agents import AirWing, GroundUnit, IsisCell
 from sim.channels import build_channels
-from sim.control import update_control
+from sim.control import initial_control, update_control
+from sim.engagement import engage, fight_engagements
 from sim.factions import (
     CAMPS,
-    CONTROL_IRAQ,
     CONTROL_ISIS,
-    CONTROL_NONE,
-    CONTROL_SAA,
-    CONTROL_SDF,
     GROUND_FACTIONS,
-    RIVAL_CAMPS,
 )
 from sim.friction import resolve_incidents
 from sim.geography import (
     COUNTRY_IRAQ,
     COUNTRY_SYRIA,
-    TERRAIN_URBAN,
     add_layer,
     build_theater,
     make_mesa_grid,
@@ -70,7 +65,7 @@ class BorderModel(Model):
         self.pocket_masks = tuple(
             self.theater.polygon_mask(np.asarray(p.polygon)) for p in spec.pockets.values()
         )
-        self.control = self._initial_control()
+        self.control = initial_control(self.theater, self.pocket_masks)
         add_layer(self.grid, "control", self.control)
         self.losses: dict[str, float] = defaultdict(float)
         self.totals: Counter = Counter()
@@ -374,53 +369,11 @@ class BorderModel(Model):
 
     # ------------------------------------------------------------------ phase 5
     def fight(self) -> None:
-        """Each unit engages its nearest ISIS cell in contact range; each cell fights its attackers
-        together under Deitchman's mixed law for one day (sim.combat.mixed_law)."""
-        cells = self.isis_cells()
-        units = [u for u in self.ground_units() if not u.halted and u.strength > 0]
-        if not cells or not units:
-            return
-        p = self.params
-        km = self.pairwise_km(*xy(units), *xy(cells))
-        nearest = km.argmin(axis=1)
-        engaged = km[np.arange(len(units)), nearest] <= p.contact_km
-        attackers: dict[int, list[GroundUnit]] = defaultdict(list)  # by cell, in unit order
-        for unit, n, e in zip(units, nearest.tolist(), engaged.tolist(), strict=True):
-            if e:
-                attackers[n].append(unit)
-        for j, cell in enumerate(cells):
-            if j in attackers:
-                self._engage(cell, attackers[j])
-        for cell in self.isis_cells():
-            if cell.strength < 1.0:
-                self.today["isis_killed_in_combat"] += cell.strength
-                cell.strength = 0.0
-                cell.remove()
+        fight_engagements(self)
 
-    def _engage(self, cell: IsisCell, attackers: list[GroundUnit]) -> None:
-        p = self.params
-        eff = np.array([u.strength * u.readiness for u in attackers])
-        x0 = float(eff.sum())
-        seen = self.detected.get(cell)
-        detected = seen is not None and any(seen[CAMPS.index(u.camp)] for u in attackers)
-        a = combat.area_fire_coefficient(
-            p.area_fire,
-            cell.concealment,
-            urban=self.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN,
-            urban_defense_factor=p.urban_defense_factor,
-            detected=detected,
-            detected_bonus=p.detected_fire_bonus,
-            channel_factor=math.prod(c.area_fire_factor(self, attackers) for c in self.channels),
-        )
-        b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
-        out = combat.mixed_law(x0, cell.strength, a, b, 1.0)
-        for unit, share in zip(attackers, eff / x0, strict=True):
-            lost = (x0 - out.attacker) * share
-            unit.take_losses(lost)
-            self.losses[unit.faction] += lost
-        self.today["isis_killed_in_combat"] += cell.strength - out.defender
-        self.today["engagements"] += 1
-        cell.strength = out.defender
+    def engage(self, cell: IsisCell, attackers: list[GroundUnit]) -> None:
+        """One cell against its attackers for a day (a method, so a recorder can wrap it)."""
+        engage(self, cell, attackers)
 
     # ------------------------------------------------------------------ phase 6
     def resolve_friction(self) -> None:
@@ -466,9 +419,6 @@ class BorderModel(Model):
     def isis_fighters(self) -> float:
         return float(sum(c.strength for c in self.isis_cells()))
 
-    def rival_camps(self) -> frozenset[str]:
-        return RIVAL_CAMPS
-
     def xy(self, agents) -> tuple[np.ndarray, np.ndarray]:
         return xy(agents)
 
@@ -477,18 +427,6 @@ class BorderModel(Model):
 
     def km_from(self, x: int, y: int, bx, by) -> np.ndarray:
         return km_from(self.theater, x, y, bx, by)
-
-    def _initial_control(self) -> np.ndarray:
-        """Iraq to the ISF, Syria by Euphrates bank (SDF north/east, SAA south/west), pockets to ISIS."""
-        t = self.theater
-        control = np.full(t.country.shape, CONTROL_NONE, dtype=np.int8)
-        control[t.country == COUNTRY_IRAQ] = CONTROL_IRAQ
-        syria = t.country == COUNTRY_SYRIA
-        control[syria & (t.euphrates_side > 0)] = CONTROL_SDF
-        control[syria & (t.euphrates_side <= 0)] = CONTROL_SAA
-        for mask in self.pocket_masks:
-            control[mask] = CONTROL_ISIS
-        return control
 
 
 __all__ = ["BorderModel", "DAILY_COUNTERS"]

@@ -91,7 +91,7 @@ class EngagementRecorder(BorderModel):
         super().__init__(spec, seed)
         self.engagements: list[dict] = []
 
-    def _engage(self, cell, attackers) -> None:
+    def engage(self, cell, attackers) -> None:
         p = self.params
         camps = {u.camp for u in attackers}
         seen = self.detected.get(cell)
@@ -103,7 +103,7 @@ class EngagementRecorder(BorderModel):
         b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
         x0, y0 = sum(u.strength * u.readiness for u in attackers), cell.strength
         strength0 = sum(u.strength for u in attackers)
-        super()._engage(cell, attackers)
+        super().engage(cell, attackers)
         lost = strength0 - sum(u.strength for u in attackers)
         self.engagements.append({"x0": x0, "y0": y0, "a": a, "b": b, "detected": detected, "urban": urban,
                                  "pincer": bool(pincer), "x_loss": lost, "y1": cell.strength})

@@ -1,0 +1,73 @@
+"""Phase 5 of the day: ground combat between anti-ISIS units and ISIS cells.
+
+Each non-halted unit engages its nearest ISIS cell within ``contact_km``; all attackers of a cell
+fight it together for one day under Deitchman's mixed law (``sim.combat.mixed_law``), with the
+area-fire coefficient modified by concealment, detection, urban terrain and the channels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import combat
+from sim.factions import CAMPS
+from sim.geography import TERRAIN_URBAN
+from sim.spatial import xy
+
+if TYPE_CHECKING:
+    from sim.agents import GroundUnit, IsisCell
+    from sim.model import BorderModel
+
+
+def fight_engagements(model: BorderModel) -> None:
+    """Pair units with cells, fight each cell's engagement, remove cells left under one fighter."""
+    cells = model.isis_cells()
+    units = [u for u in model.ground_units() if not u.halted and u.strength > 0]
+    if not cells or not units:
+        return
+    km = model.pairwise_km(*xy(units), *xy(cells))
+    nearest = km.argmin(axis=1)
+    engaged = km[np.arange(len(units)), nearest] <= model.params.contact_km
+    attackers: dict[int, list[GroundUnit]] = defaultdict(list)  # by cell, in unit order
+    for unit, n, e in zip(units, nearest.tolist(), engaged.tolist(), strict=True):
+        if e:
+            attackers[n].append(unit)
+    for j, cell in enumerate(cells):
+        if j in attackers:
+            model.engage(cell, attackers[j])
+    for cell in model.isis_cells():
+        if cell.strength < 1.0:
+            model.today["isis_killed_in_combat"] += cell.strength
+            cell.strength = 0.0
+            cell.remove()
+
+
+def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> None:
+    """One day of the mixed law; the attackers' loss is shared by their effective strengths."""
+    p = model.params
+    eff = np.array([u.strength * u.readiness for u in attackers])
+    x0 = float(eff.sum())
+    seen = model.detected.get(cell)
+    detected = seen is not None and any(seen[CAMPS.index(u.camp)] for u in attackers)
+    a = combat.area_fire_coefficient(
+        p.area_fire,
+        cell.concealment,
+        urban=model.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN,
+        urban_defense_factor=p.urban_defense_factor,
+        detected=detected,
+        detected_bonus=p.detected_fire_bonus,
+        channel_factor=math.prod(c.area_fire_factor(model, attackers) for c in model.channels),
+    )
+    b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
+    out = combat.mixed_law(x0, cell.strength, a, b, 1.0)
+    for unit, share in zip(attackers, eff / x0, strict=True):
+        lost = (x0 - out.attacker) * share
+        unit.take_losses(lost)
+        model.losses[unit.faction] += lost
+    model.today["isis_killed_in_combat"] += cell.strength - out.defender
+    model.today["engagements"] += 1
+    cell.strength = out.defender
