@@ -15,7 +15,8 @@ from mesa.discrete_space import CellAgent
 
 from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.friction import air_incident
-from sim.geography import RIVER_NONE, TERRAIN_DESERT
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
+from sim.spatial import xy
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -138,7 +139,7 @@ class IsisCell(CellAgent):
         """Slip away from the nearest enemies into open desert, as far as a day's move allows."""
         model, p = self.model, self.model.params
         self.dispersed = True
-        away = model.escape_target(self)
+        away = self._escape_target()
         if away is None:
             return
         budget = p.isis_move_km_per_day
@@ -153,7 +154,7 @@ class IsisCell(CellAgent):
     def reinforce_neighbour(self) -> None:
         """Send part of a quiet cell's fighters to the nearest pressed cell; needs cohesion."""
         model, p = self.model, self.model.params
-        other = model.nearest_pressed_cell(self, p.reinforce_range_km)
+        other = self._nearest_pressed_cell(p.reinforce_range_km)
         if other is None:
             return
         sent = p.reinforce_rate * self.cohesion * self.strength
@@ -176,12 +177,38 @@ class IsisCell(CellAgent):
         target.take_losses(lost)
         model.losses[target.faction] += lost
         model.today["raids"] += 1
-        if model.is_cross_border(self, target):
+        country = model.theater.country
+        if country[self.cell.coordinate] == COUNTRY_SYRIA and country[target.cell.coordinate] == COUNTRY_IRAQ:
             model.today["raids_into_iraq"] += 1
         model.today["civilian_harm"] += p.raid_civilian_harm * (
             1.0 + model.theater.population[target.cell.coordinate]
         )
         self.concealment *= 0.9  # a raid exposes the cell
+
+    def _escape_target(self) -> tuple[int, int] | None:
+        """A point three days' march away from the nearest enemy unit."""
+        model = self.model
+        units, ux, uy, _ = model.ground_units_now()
+        if not units:
+            return None
+        x, y = self.cell.coordinate
+        i = int(np.argmin(model.km_from(x, y, ux, uy)))
+        dx, dy = x - ux[i], y - uy[i]
+        norm = math.hypot(dx, dy) or 1.0
+        reach = 3 * model.params.isis_move_km_per_day / model.theater.km_per_cell_y
+        tx = int(np.clip(round(x + dx / norm * reach), 0, model.theater.width - 1))
+        ty = int(np.clip(round(y + dy / norm * reach), 0, model.theater.height - 1))
+        return tx, ty
+
+    def _nearest_pressed_cell(self, radius_km: float) -> IsisCell | None:
+        """The nearest other ISIS cell under pressure today, if within ``radius_km``."""
+        model = self.model
+        pressed = [c for c, pr in model.pressure.items() if pr > 0 and c is not self and c.strength > 0]
+        if not pressed:
+            return None
+        km = model.km_from(*self.cell.coordinate, *xy(pressed))
+        i = int(np.argmin(km))
+        return pressed[i] if km[i] <= radius_km else None
 
 
 class AirWing(CellAgent):

@@ -8,7 +8,6 @@ extra draw in one phase does not shift the others (paired comparisons stay tight
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -27,7 +26,6 @@ from sim.factions import (
 from sim.friction import resolve_incidents
 from sim.geography import (
     COUNTRY_IRAQ,
-    COUNTRY_SYRIA,
     add_layer,
     build_theater,
     make_mesa_grid,
@@ -235,14 +233,14 @@ class BorderModel(Model):
         self.agents_by_type[GroundUnit].shuffle_do("advance")
         self._measure_pressure()
         if IsisCell in self.agents_by_type:
-            self._ground_frozen = self._ground_units_now()  # ISIS cells move and raid; units stay put
+            self._ground_frozen = self.ground_units_now()  # ISIS cells move and raid; units stay put
             self._raid_targets = self._raid_targets_of(*self._isis_xy)  # by cell, for all at once
             try:
                 self.agents_by_type[IsisCell].shuffle_do("act")
             finally:
                 self._ground_frozen = None
 
-    def _ground_units_now(self) -> tuple[list[GroundUnit], np.ndarray, np.ndarray, np.ndarray]:
+    def ground_units_now(self) -> tuple[list[GroundUnit], np.ndarray, np.ndarray, np.ndarray]:
         """Ground units, their cell coordinates and which of them are Iraqi, as of now."""
         if self._ground_frozen is not None:
             return self._ground_frozen
@@ -307,21 +305,6 @@ class BorderModel(Model):
         near = km <= 2 * self.params.contact_km
         self.pressure = dict(zip(cells, (near * eff).sum(axis=1).tolist(), strict=True))
 
-    def escape_target(self, cell: IsisCell) -> tuple[int, int] | None:
-        """A point three days' march away from the nearest enemy unit."""
-        units, ux, uy, _ = self._ground_units_now()
-        if not units:
-            return None
-        x, y = cell.cell.coordinate
-        km = self.km_from(x, y, ux, uy)
-        i = int(np.argmin(km))
-        dx, dy = x - ux[i], y - uy[i]
-        norm = math.hypot(dx, dy) or 1.0
-        reach = 3 * self.params.isis_move_km_per_day / self.theater.km_per_cell_y
-        tx = int(np.clip(round(x + dx / norm * reach), 0, self.theater.width - 1))
-        ty = int(np.clip(round(y + dy / norm * reach), 0, self.theater.height - 1))
-        return tx, ty
-
     def isis_allowed_area(self, cell: IsisCell) -> np.ndarray:
         """Iraq and Syria, minus barriers that the cell is outside of."""
         inside = tuple(bool(barrier[cell.cell.coordinate]) for barrier in self._isis_barriers)
@@ -333,15 +316,6 @@ class BorderModel(Model):
             self._isis_areas[inside] = area
         return self._isis_areas[inside]
 
-    def nearest_pressed_cell(self, cell: IsisCell, radius_km: float) -> IsisCell | None:
-        pressed = [c for c, pr in self.pressure.items() if pr > 0 and c is not cell and c.strength > 0]
-        if not pressed:
-            return None
-        x, y = cell.cell.coordinate
-        km = self.km_from(x, y, *xy(pressed))
-        i = int(np.argmin(km))
-        return pressed[i] if km[i] <= radius_km else None
-
     def raid_target(self, cell: IsisCell) -> GroundUnit | None:
         """The nearest Iraqi unit within raid range if any (raids go into Iraq), else the nearest unit."""
         x, y = here = cell.cell.coordinate
@@ -352,7 +326,7 @@ class BorderModel(Model):
         return self._raid_targets[here]
 
     def _raid_targets_of(self, cx: np.ndarray, cy: np.ndarray) -> dict[tuple[int, int], GroundUnit | None]:
-        units, ux, uy, is_iraqi = self._ground_units_now()
+        units, ux, uy, is_iraqi = self.ground_units_now()
         cells = list(zip(cx.tolist(), cy.tolist(), strict=True))
         if not units:
             return dict.fromkeys(cells)
@@ -360,12 +334,6 @@ class BorderModel(Model):
         nearest, hit = nearest_within(km, self.params.raid_range_km, is_iraqi)
         targets = (units[i] if h else None for i, h in zip(nearest.tolist(), hit.tolist(), strict=True))
         return dict(zip(cells, targets, strict=True))
-
-    def is_cross_border(self, cell: IsisCell, unit: GroundUnit) -> bool:
-        country = self.theater.country
-        return bool(
-            country[cell.cell.coordinate] == COUNTRY_SYRIA and country[unit.cell.coordinate] == COUNTRY_IRAQ
-        )
 
     # ------------------------------------------------------------------ phase 5
     def fight(self) -> None:
