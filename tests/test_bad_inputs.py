@@ -25,6 +25,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from sim.cli import main
 from sim.errors import ScenarioError
@@ -356,3 +357,21 @@ def test_an_unreadable_scenario_is_one_line():
     res = subprocess.run([str(BIN), "validate", "/proc/self/mem"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert res.stderr.strip() == "/proc/self/mem: cannot read file: Input/output error"
+
+
+def test_a_single_picture_is_replaced_but_a_folder_named_like_one_is_not(tmp_path, monkeypatch, capsys):
+    """map -o and animate -o write one file: an old one is replaced whole; a folder is never touched."""
+    monkeypatch.chdir(ROOT)
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(f"extends: {ROOT / POCKETS}\nname: tiny\ndays: 2\ngrid: {{cell_deg: 0.25}}\n")
+    old = tmp_path / "map.png"
+    old.write_bytes(b"not a picture")
+    assert main(["map", str(tiny), "-o", str(old)]) == 0
+    with Image.open(old) as img:
+        img.verify()
+    (tmp_path / "movie.gif").mkdir()
+    (tmp_path / "movie.gif" / "keep.txt").write_text("mine")
+    assert main(["animate", str(tiny), "-o", str(tmp_path / "movie.gif")]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert os.listdir(tmp_path / "movie.gif") == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
