@@ -353,8 +353,8 @@ class BorderModel(Model):
         held = self.control == CONTROL_ISIS
         labels, count = pockets.label_components(held)
         owner = pockets.match_components(labels, count, self.pocket_masks)
-        self.pocket_km2 = pockets.pocket_areas(
-            labels, owner, self.theater.cell_area_km2, len(self.pocket_names)
+        self.pocket_km2 = pockets.pocket_areas(  # ISIS ground only: every other cell is label 0, not summed
+            labels[held], owner, self.theater.cell_area_km2[held], len(self.pocket_names)
         )
         fighters = np.zeros(len(self.pocket_names) + 1)
         for cell in self.isis_cells():
