@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent / "bordersim"
 RUNS = 4 * 4  # points x replications of the experiment below
 
 
-def experiment(tmp_path: Path, name: str = "tiny", days: int = 8, reps: int = 4) -> Path:
+def experiment(tmp_path: Path, name: str = "tiny", days: int = 60, reps: int = 4) -> Path:
     path = tmp_path / f"{name}.yaml"
     path.write_text(f"name: {name}\nscenario: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\n"
                     f"set:\n  grid.cell_deg: 0.1\ndays: {days}\nfactors:\n  - channel: deconfliction\n"
