@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import DataCollector, Model
@@ -31,9 +32,11 @@ from sim.geography import (
     make_mesa_grid,
 )
 from sim.placement import place_air_wings, place_forces
-from sim.record import DAILY_COUNTERS, daily_row
-from sim.scenario.params import Params  # noqa: F401  (scenario typing below)
+from sim.record import daily_row
 from sim.spatial import km_from, nearest_within, pairwise_km, xy
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
 
@@ -41,7 +44,7 @@ STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
 class BorderModel(Model):
     """The theater, its agents and the eight phases of a day."""
 
-    def __init__(self, spec, seed: int):
+    def __init__(self, spec: Scenario, seed: int):
         if not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         super().__init__(rng=int(seed))
@@ -387,9 +390,6 @@ class BorderModel(Model):
     def isis_fighters(self) -> float:
         return float(sum(c.strength for c in self.isis_cells()))
 
-    def xy(self, agents) -> tuple[np.ndarray, np.ndarray]:
-        return xy(agents)
-
     def pairwise_km(self, ax, ay, bx, by) -> np.ndarray:
         return pairwise_km(self.theater, ax, ay, bx, by)
 
@@ -397,4 +397,4 @@ class BorderModel(Model):
         return km_from(self.theater, x, y, bx, by)
 
 
-__all__ = ["BorderModel", "DAILY_COUNTERS"]
+__all__ = ["BorderModel"]

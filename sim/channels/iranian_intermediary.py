@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.channels.base import Channel
 from sim.factions import CAMP_IRAQ, CAMP_SAA
+from sim.spatial import xy
 from sim.zones import saa_side
 
 _SYNCHRONISED = ("ISF", "PMF", "SAA")
@@ -34,9 +35,9 @@ class IranianIntermediary(Channel):
         cells = model.isis_cells()
         if not iraqi or not syrian or not cells:
             return
-        cx, cy = model.xy(cells)
-        d_iraq = model.pairwise_km(cx, cy, *model.xy(iraqi)).min(axis=1)
-        d_syria = model.pairwise_km(cx, cy, *model.xy(syrian)).min(axis=1)
+        cx, cy = xy(cells)
+        d_iraq = model.pairwise_km(cx, cy, *xy(iraqi)).min(axis=1)
+        d_syria = model.pairwise_km(cx, cy, *xy(syrian)).min(axis=1)
         best = int(np.argmin(np.maximum(d_iraq, d_syria)))
         self.objective = (int(cx[best]), int(cy[best]))
 
