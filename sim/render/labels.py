@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.transforms import Bbox
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from sim.render.style import HALO
 
@@ -79,20 +80,33 @@ class LabelPlacer:
         taken = np.array(self._taken[ignore:]).reshape(-1, 4, 2)
         return bool(inside) and not _overlaps(quad, taken)
 
-    def _try(self, x, y, text, dx, dy, ignore: int, kwargs):
+    def _extent(self, text: str, ha: str, va: str, kwargs: dict) -> Bbox:
+        """The label's display box with its anchor at (0, 0): a text's box only moves with its anchor."""
+        style = {k: v for k, v in kwargs.items() if k not in ("annotation_clip", "path_effects")}
+        probe = Text(0.0, 0.0, text, ha=ha, va=va, transform=IdentityTransform(), **style)
+        probe.set_figure(self.ax.figure)
+        return probe.get_window_extent(self.ax.figure.canvas.get_renderer())
+
+    def _try(self, x, y, text, dx, dy, ignore: int, kwargs, extents: dict):
+        """The label at offset (dx, dy) points if its box is free (``ignore`` < 0: whatever the overlap).
+
+        Candidates are measured, not drawn: only the chosen one becomes an artist (creating and
+        removing an annotation per candidate cost most of a map's drawing time).
+        """
         ha, va = _align(dx, dy)
-        common = {"xytext": (dx, dy), "textcoords": "offset points", "ha": ha, "va": va,
-                  "annotation_clip": False, **kwargs}
-        ann = self.ax.annotate(text, (x, y), **common)  # measured without its leader: much faster
-        quad = _corners(ann.get_window_extent(), self.pad)
+        if (ha, va) not in extents:
+            extents[ha, va] = self._extent(text, ha, va, kwargs)
+        px, py = self.ax.transData.transform((x, y))
+        scale = self.ax.figure.dpi / 72.0
+        quad = _corners(extents[ha, va].translated(px + dx * scale, py + dy * scale), self.pad)
         if ignore >= 0 and not self._free(quad, ignore):
-            ann.remove()
             return None
         self._taken.append(quad)
+        common = {"xytext": (dx, dy), "textcoords": "offset points", "ha": ha, "va": va,
+                  "annotation_clip": False, **kwargs}
         if math.hypot(dx, dy) > 12:
-            ann.remove()
-            ann = self.ax.annotate(text, (x, y), arrowprops=_LEADER, **common)
-        return ann
+            common["arrowprops"] = _LEADER
+        return self.ax.annotate(text, (x, y), **common)
 
     def place(self, x: float, y: float, text: str, *, far: bool = True, soft_blocks: int = 0,
               east: int = 0, **style):
@@ -110,15 +124,15 @@ class LabelPlacer:
 
     def place_any(self, candidates, text: str, *, soft_blocks: int = 0, force: bool = False, **style):
         """First free candidate (x, y, dx_pt, dy_pt); ``force`` draws the first one when none is free."""
-        kwargs = {"path_effects": HALO, "zorder": 9, **style}
+        kwargs, extents = {"path_effects": HALO, "zorder": 9, **style}, {}
         for ignore in (0, soft_blocks) if soft_blocks else (0,):
             for x, y, dx, dy in candidates:
-                ann = self._try(x, y, text, dx, dy, ignore, kwargs)
+                ann = self._try(x, y, text, dx, dy, ignore, kwargs, extents)
                 if ann is not None:
                     return ann
         if force and candidates:
             x, y, dx, dy = candidates[0]
-            return self._try(x, y, text, dx, dy, -1, kwargs)
+            return self._try(x, y, text, dx, dy, -1, kwargs, extents)
         return None
 
     def place_text(self, x: float, y: float, text: str, *, rotation: float = 0.0, **style):
