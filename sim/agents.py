@@ -16,7 +16,6 @@ from mesa.discrete_space import CellAgent
 from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.friction import air_incident
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
-from sim.spatial import xy
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -154,7 +153,7 @@ class IsisCell(CellAgent):
     def reinforce_neighbour(self) -> None:
         """Send part of a quiet cell's fighters to the nearest pressed cell; needs cohesion."""
         model, p = self.model, self.model.params
-        other = self._nearest_pressed_cell(p.reinforce_range_km)
+        other = model.reinforcement_target(self)
         if other is None:
             return
         sent = p.reinforce_rate * self.cohesion * self.strength
@@ -168,7 +167,7 @@ class IsisCell(CellAgent):
         target = model.raid_target(self)
         if target is None:
             return
-        factor = math.prod(ch.raid_factor(model, self, target) for ch in model.channels)
+        factor = math.prod(ch.raid_factor(model, self, target) for ch in model.channels_with("raid_factor"))
         hazard = p.raid_rate * self.cohesion * factor
         rng = model.streams["isis"]
         if rng.random() >= -math.expm1(-hazard):
@@ -199,16 +198,6 @@ class IsisCell(CellAgent):
         tx = int(np.clip(round(x + dx / norm * reach), 0, model.theater.width - 1))
         ty = int(np.clip(round(y + dy / norm * reach), 0, model.theater.height - 1))
         return tx, ty
-
-    def _nearest_pressed_cell(self, radius_km: float) -> IsisCell | None:
-        """The nearest other ISIS cell under pressure today, if within ``radius_km``."""
-        model = self.model
-        pressed = [c for c, pr in model.pressure.items() if pr > 0 and c is not self and c.strength > 0]
-        if not pressed:
-            return None
-        km = model.km_from(*self.cell.coordinate, *xy(pressed))
-        i = int(np.argmin(km))
-        return pressed[i] if km[i] <= radius_km else None
 
 
 class AirWing(CellAgent):

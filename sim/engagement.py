@@ -16,7 +16,7 @@ import numpy as np
 from sim import combat
 from sim.factions import CAMPS
 from sim.geography import TERRAIN_URBAN
-from sim.spatial import xy
+from sim.spatial import nearest_within, xy
 
 if TYPE_CHECKING:
     from sim.agents import GroundUnit, IsisCell
@@ -29,12 +29,10 @@ def fight_engagements(model: BorderModel) -> None:
     units = [u for u in model.ground_units() if not u.halted and u.strength > 0]
     if not cells or not units:
         return
-    km = model.pairwise_km(*xy(units), *xy(cells))
-    nearest = km.argmin(axis=1)
-    engaged = km[np.arange(len(units)), nearest] <= model.params.contact_km
+    nearest = nearest_within(model.theater, *xy(units), *xy(cells), model.params.contact_km)
     attackers: dict[int, list[GroundUnit]] = defaultdict(list)  # by cell, in unit order
-    for unit, n, e in zip(units, nearest.tolist(), engaged.tolist(), strict=True):
-        if e:
+    for unit, n in zip(units, nearest.tolist(), strict=True):
+        if n >= 0:
             attackers[n].append(unit)
     for j, cell in enumerate(cells):
         if j in attackers:
@@ -60,7 +58,9 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
         urban_defense_factor=p.urban_defense_factor,
         detected=detected,
         detected_bonus=p.detected_fire_bonus,
-        channel_factor=math.prod(c.area_fire_factor(model, attackers) for c in model.channels),
+        channel_factor=math.prod(
+            c.area_fire_factor(model, attackers) for c in model.channels_with("area_fire_factor")
+        ),
     )
     b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
     out = combat.mixed_law(x0, cell.strength, a, b, 1.0)

@@ -40,13 +40,13 @@ def resolve_incidents(model: BorderModel, rng: np.random.Generator) -> None:
     saa = [u for u in model.units_of_camp(CAMP_SAA) if not u.halted]
     if not sdf or not saa:
         return
-    close = np.argwhere(model.pairwise_km(*xy(sdf), *xy(saa)) <= p.incident_range_km)
-    if close.size == 0:
+    close_i, close_j, _ = model.pairs_within(*xy(sdf), *xy(saa), p.incident_range_km)
+    if close_i.size == 0:
         return
     prob = incident_probability(model)
-    draws = rng.random(len(close))
+    draws = rng.random(len(close_i))
     busy: set[int] = set()
-    for (i, j), draw in zip(close, draws, strict=True):
+    for i, j, draw in zip(close_i.tolist(), close_j.tolist(), draws, strict=True):
         a, b = sdf[int(i)], saa[int(j)]
         if draw >= prob or id(a) in busy or id(b) in busy:
             continue

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import DataCollector, Model
 
-from sim import intel, pockets, zones
+from sim import intel, isis_fields, pockets, zones
 from sim.agents import AirWing, GroundUnit, IsisCell
-from sim.channels import build_channels
+from sim.channels import build_channels, implementing
 from sim.control import initial_control, update_control
 from sim.engagement import engage, fight_engagements
 from sim.factions import (
@@ -33,7 +33,7 @@ from sim.geography import (
 )
 from sim.placement import place_air_wings, place_forces
 from sim.record import daily_row
-from sim.spatial import km_from, nearest_within, pairwise_km, xy
+from sim.spatial import km_from, pairs_within, pairwise_km, xy
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -62,6 +62,7 @@ class BorderModel(Model):
         self.theater = build_theater(spec.grid)
         self.grid = make_mesa_grid(self.theater, self.random)
         self.channels = build_channels(spec.channels.as_dict())
+        self._hooked: dict[str, tuple] = {}
         self.pocket_names = tuple(spec.pockets)
         self.pocket_masks = tuple(
             self.theater.polygon_mask(np.asarray(p.polygon)) for p in spec.pockets.values()
@@ -122,6 +123,7 @@ class BorderModel(Model):
         self.params = self.spec.params
         if self.spec.channels.as_dict() != before:
             self.channels = build_channels(self.spec.channels.as_dict())
+            self._hooked = {}
         for wing in self.agents_by_type.get(AirWing, []):
             spec = self.spec.air.get(wing.wing)
             wing.sorties_per_day = spec.sorties_per_day if spec else 0.0
@@ -158,6 +160,12 @@ class BorderModel(Model):
             if cut is not None:
                 area &= ~cut
         return area
+
+    def channels_with(self, hook: str) -> tuple:
+        """The channels that implement ``hook`` (a name in sim.channels.base.Channel)."""
+        if hook not in self._hooked:
+            self._hooked[hook] = implementing(self.channels, hook)
+        return self._hooked[hook]
 
     def operating_area(self, faction: str) -> np.ndarray:
         return self._areas[faction]
@@ -231,13 +239,15 @@ class BorderModel(Model):
         # cell at once, then for each cell a unit steps into.
         units = self.ground_units()
         ux, uy = xy(units)
-        near = (self.pairwise_km(ux, uy, ix, iy) <= self.params.contact_km).any(axis=1)
+        near = np.zeros(len(units), dtype=bool)
+        near[self.pairs_within(ux, uy, ix, iy, self.params.contact_km)[0]] = True
         self._contact = dict(zip(zip(ux.tolist(), uy.tolist(), strict=True), near.tolist(), strict=True))
         self.agents_by_type[GroundUnit].shuffle_do("advance")
-        self._measure_pressure()
+        self.pressure = isis_fields.pressure(self)
         if IsisCell in self.agents_by_type:
             self._ground_frozen = self.ground_units_now()  # ISIS cells move and raid; units stay put
-            self._raid_targets = self._raid_targets_of(*self._isis_xy)  # by cell, for all at once
+            self._raid_targets = isis_fields.raid_targets(self, *self._isis_xy)  # by cell, all at once
+            self._reinforce_targets = isis_fields.reinforcement_targets(self)
             try:
                 self.agents_by_type[IsisCell].shuffle_do("act")
             finally:
@@ -259,7 +269,7 @@ class BorderModel(Model):
 
     def choose_target(self, unit: GroundUnit) -> tuple[int, int] | None:
         """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
-        for channel in self.channels:
+        for channel in self.channels_with("ground_target"):
             target = channel.ground_target(self, unit)
             if target is not None:
                 return target
@@ -295,18 +305,8 @@ class BorderModel(Model):
         i = int(np.argmin(km))
         return int(xs[i]), int(ys[i])
 
-    def _measure_pressure(self) -> None:
-        """Pressure on an ISIS cell: effective enemy strength within twice the contact range."""
-        cells = self.isis_cells()
-        units = [u for u in self.ground_units() if not u.halted]
-        self.pressure = {}
-        if not cells or not units:
-            self.pressure = dict.fromkeys(cells, 0.0)
-            return
-        km = self.pairwise_km(*xy(cells), *xy(units))
-        eff = np.array([u.strength * u.readiness for u in units])
-        near = km <= 2 * self.params.contact_km
-        self.pressure = dict(zip(cells, (near * eff).sum(axis=1).tolist(), strict=True))
+    def reinforcement_target(self, cell: IsisCell) -> IsisCell | None:
+        return self._reinforce_targets.get(cell)
 
     def isis_allowed_area(self, cell: IsisCell) -> np.ndarray:
         """Iraq and Syria, minus barriers that the cell is outside of."""
@@ -320,23 +320,13 @@ class BorderModel(Model):
         return self._isis_areas[inside]
 
     def raid_target(self, cell: IsisCell) -> GroundUnit | None:
-        """The nearest Iraqi unit within raid range if any (raids go into Iraq), else the nearest unit."""
+        """See sim.isis_fields; kept by cell for the ISIS phase, when ground units stand still."""
         x, y = here = cell.cell.coordinate
         if self._ground_frozen is None:  # outside the ISIS phase units may have moved: nothing kept
-            return self._raid_targets_of(np.array([x]), np.array([y]))[here]
+            return isis_fields.raid_targets(self, np.array([x]), np.array([y]))[here]
         if here not in self._raid_targets:  # the cell moved today
-            self._raid_targets.update(self._raid_targets_of(np.array([x]), np.array([y])))
+            self._raid_targets.update(isis_fields.raid_targets(self, np.array([x]), np.array([y])))
         return self._raid_targets[here]
-
-    def _raid_targets_of(self, cx: np.ndarray, cy: np.ndarray) -> dict[tuple[int, int], GroundUnit | None]:
-        units, ux, uy, is_iraqi = self.ground_units_now()
-        cells = list(zip(cx.tolist(), cy.tolist(), strict=True))
-        if not units:
-            return dict.fromkeys(cells)
-        km = self.pairwise_km(cx, cy, ux, uy)
-        nearest, hit = nearest_within(km, self.params.raid_range_km, is_iraqi)
-        targets = (units[i] if h else None for i, h in zip(nearest.tolist(), hit.tolist(), strict=True))
-        return dict(zip(cells, targets, strict=True))
 
     # ------------------------------------------------------------------ phase 5
     def fight(self) -> None:
@@ -392,6 +382,9 @@ class BorderModel(Model):
 
     def pairwise_km(self, ax, ay, bx, by) -> np.ndarray:
         return pairwise_km(self.theater, ax, ay, bx, by)
+
+    def pairs_within(self, ax, ay, bx, by, radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return pairs_within(self.theater, ax, ay, bx, by, radius_km)
 
     def km_from(self, x: int, y: int, bx, by) -> np.ndarray:
         return km_from(self.theater, x, y, bx, by)

@@ -8,18 +8,29 @@ from the great-circle distance by well under 1%.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
 from sim.geography import Theater
 
+#: Below this many (a, b) pairs ``pairs_within`` measures them all; above, a k-d tree picks candidates.
+DENSE_PAIRS_LIMIT = 4096
+
 
 def xy(agents: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """Cell coordinates of ``agents`` as two int arrays."""
-    if not agents:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    coords = np.array([a.cell.coordinate for a in agents], dtype=np.int64)
-    return coords[:, 0], coords[:, 1]
+    n = len(agents)
+    flat = np.fromiter(chain.from_iterable([a.cell.coordinate for a in agents]), dtype=np.int64, count=2 * n)
+    return flat[0::2], flat[1::2]
+
+
+def _length(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """sqrt(dx^2 + dy^2): several times faster than np.hypot (glibc's is exactly rounded), and
+    km-sized values cannot overflow."""
+    dx = dx * dx
+    dx += dy * dy
+    return np.sqrt(dx, out=dx)
 
 
 def pairwise_km(
@@ -29,7 +40,7 @@ def pairwise_km(
     mean_row = (ay[:, None] + by[None, :]) // 2
     dx = (ax[:, None] - bx[None, :]) * theater.km_per_cell_x[mean_row]
     dy = (ay[:, None] - by[None, :]) * theater.km_per_cell_y
-    return np.hypot(dx, dy)
+    return _length(dx, dy)
 
 
 def km_from(theater: Theater, x: int, y: int, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
@@ -38,15 +49,60 @@ def km_from(theater: Theater, x: int, y: int, bx: np.ndarray, by: np.ndarray) ->
     mean_row = (y + by) // 2
     dx = (x - bx) * theater.km_per_cell_x[mean_row]
     dy = (y - by) * theater.km_per_cell_y
-    return np.hypot(dx, dy)
+    return _length(dx, dy)
 
 
-def nearest_within(km: np.ndarray, limit_km: float, preferred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each row of ``km`` (points x targets): the column of the nearest ``preferred`` target within
-    ``limit_km`` if there is one, else of the nearest target within it; and whether any target is."""
-    within = km <= limit_km
-    pool = np.where((within & preferred).any(axis=1, keepdims=True), within & preferred, within)
-    return np.argmin(np.where(pool, km, np.inf), axis=1), within.any(axis=1)
+def pair_km(theater: Theater, ax, ay, bx, by, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``pairwise_km(...)[i, j]`` for the listed pairs only (same arithmetic, so the same floats)."""
+    mean_row = (ay[i] + by[j]) // 2
+    dx = (ax[i] - bx[j]) * theater.km_per_cell_x[mean_row]
+    dy = (ay[i] - by[j]) * theater.km_per_cell_y
+    return _length(dx, dy)
+
+
+def pairs_within(
+    theater: Theater, ax, ay, bx, by, radius_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair (a_i, b_j) at most ``radius_km`` apart: (i, j, km), sorted by i then j.
+
+    The same pairs and floats as ``np.nonzero(pairwise_km(...) <= radius_km)``, but for many agents
+    without the full matrix: a k-d tree over (x * min km per cell east-west, y * km per cell
+    north-south) never overestimates a distance, so its pairs within the radius are a superset,
+    which the exact distance then filters. Cost grows with the pairs found, not with len(a) * len(b).
+    """
+    if len(ax) * len(bx) <= DENSE_PAIRS_LIMIT:
+        km = pairwise_km(theater, ax, ay, bx, by)
+        i, j = np.nonzero(km <= radius_km)
+        return i, j, km[i, j]
+    from scipy.spatial import cKDTree
+
+    kx, ky = float(theater.km_per_cell_x.min()), float(theater.km_per_cell_y)
+    tree_a = cKDTree(np.column_stack((ax * kx, ay * ky)))
+    tree_b = cKDTree(np.column_stack((bx * kx, by * ky)))
+    found = tree_a.sparse_distance_matrix(tree_b, radius_km * (1 + 1e-9) + 1e-9, output_type="ndarray")
+    order = np.lexsort((found["j"], found["i"]))
+    i, j = found["i"][order].astype(np.intp), found["j"][order].astype(np.intp)
+    km = pair_km(theater, ax, ay, bx, by, i, j)
+    keep = km <= radius_km
+    return i[keep], j[keep], km[keep]
+
+
+def nearest_within(
+    theater: Theater, ax, ay, bx, by, radius_km: float, preferred: np.ndarray | None = None
+) -> np.ndarray:
+    """For each a, the index of the nearest b within ``radius_km`` (ties: the lower index), else -1.
+
+    With ``preferred`` (bool per b), an a that has a preferred b within the radius takes the nearest
+    of those. Measured over the full matrix: these radii are wide, so most pairs are within them.
+    """
+    if len(bx) == 0:
+        return np.full(len(ax), -1, dtype=np.intp)
+    km = pairwise_km(theater, ax, ay, bx, by)
+    within = km <= radius_km
+    if preferred is not None:
+        within = np.where((within & preferred).any(axis=1, keepdims=True), within & preferred, within)
+    nearest = np.argmin(np.where(within, km, np.inf), axis=1)
+    return np.where(within.any(axis=1), nearest, -1)
 
 
 def km_from_lonlat(theater: Theater, lon: float, lat: float) -> np.ndarray:

@@ -30,4 +30,11 @@ def build_channels(settings: Mapping[str, bool]) -> tuple[Channel, ...]:
     return tuple(cls(bool(settings[name])) for name, cls in REGISTRY.items())
 
 
-__all__ = ["Channel", "REGISTRY", "build_channels"]
+def implementing(channels: tuple[Channel, ...], hook: str) -> tuple[Channel, ...]:
+    """The channels whose class overrides ``hook``; the others would only return its neutral default
+    (per-agent hooks are called hundreds of times a day, so skipping those calls pays)."""
+    default = getattr(Channel, hook)
+    return tuple(c for c in channels if getattr(type(c), hook) is not default)
+
+
+__all__ = ["Channel", "REGISTRY", "build_channels", "implementing"]

@@ -1,0 +1,83 @@
+"""Distance queries between agents (sim.spatial): the fast paths agree with the plain definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import spatial
+from sim.geography import build_theater
+from sim.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def theater():
+    return build_theater(load_scenario("scenarios/pockets_2018.yaml").grid)
+
+
+def _points(theater, rng, n, clustered):
+    if clustered:  # agents bunch up in pockets: many pairs within the radius
+        cx, cy = rng.integers(0, theater.width), rng.integers(0, theater.height)
+        x = np.clip(cx + rng.integers(-25, 26, n), 0, theater.width - 1)
+        y = np.clip(cy + rng.integers(-25, 26, n), 0, theater.height - 1)
+        return x.astype(np.int64), y.astype(np.int64)
+    return rng.integers(0, theater.width, n), rng.integers(0, theater.height, n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 160),
+    m=st.integers(0, 160),
+    radius=st.floats(0.0, 200.0),
+    clustered=st.booleans(),
+)
+def test_pairs_within_is_the_thresholded_matrix_on_both_paths(theater, seed, n, m, radius, clustered):
+    """Whether the pairs come from the full matrix or the k-d tree, they are the same pairs, in
+    row-major order, with the same floats as ``pairwise_km``."""
+    rng = np.random.default_rng(seed)
+    ax, ay = _points(theater, rng, n, clustered)
+    bx, by = _points(theater, rng, m, clustered)
+    km = spatial.pairwise_km(theater, ax, ay, bx, by)
+    want_i, want_j = np.nonzero(km <= radius)
+    for limit in (0, 10**9):  # 0: always the tree; 10**9: always the matrix
+        spatial.DENSE_PAIRS_LIMIT, saved = limit, spatial.DENSE_PAIRS_LIMIT
+        try:
+            i, j, d = spatial.pairs_within(theater, ax, ay, bx, by, radius)
+        finally:
+            spatial.DENSE_PAIRS_LIMIT = saved
+        assert np.array_equal(i, want_i) and np.array_equal(j, want_j)
+        assert np.array_equal(d, km[want_i, want_j])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40), m=st.integers(0, 40), radius=st.floats(0, 300))
+def test_nearest_within_matches_a_loop(theater, seed, n, m, radius):
+    """Nearest b within the radius, preferred ones first, ties to the lower index; -1 when none."""
+    rng = np.random.default_rng(seed)
+    ax, ay = _points(theater, rng, n, clustered=True)
+    bx, by = _points(theater, rng, m, clustered=True)
+    preferred = rng.random(m) < 0.4
+    got = spatial.nearest_within(theater, ax, ay, bx, by, radius, preferred)
+    plain = spatial.nearest_within(theater, ax, ay, bx, by, radius)
+    for a in range(n):
+        d = [float(spatial.km_from(theater, int(ax[a]), int(ay[a]), bx[b:b + 1], by[b:b + 1])[0])
+             for b in range(m)]
+        inside = [b for b in range(m) if d[b] <= radius]
+        nearest = min(inside, key=lambda b: (d[b], b), default=-1)
+        assert plain[a] == nearest
+        pool = [b for b in inside if preferred[b]] or inside
+        assert got[a] == min(pool, key=lambda b: (d[b], b), default=-1)
+
+
+def test_distances_are_plausible_km(theater):
+    """One cell north is km_per_cell_y; the matrix, one-point and per-pair forms give the same floats."""
+    x, y = np.array([10, 10, 40]), np.array([20, 21, 60])
+    km = spatial.pairwise_km(theater, x, y, x, y)
+    assert km[0, 1] == pytest.approx(theater.km_per_cell_y)
+    assert np.array_equal(km[2], spatial.km_from(theater, 40, 60, x, y))
+    i, j = np.array([0, 2, 1]), np.array([2, 0, 1])
+    assert np.array_equal(spatial.pair_km(theater, x, y, x, y, i, j), km[i, j])
+    assert np.allclose(km, km.T) and not km.diagonal().any()
