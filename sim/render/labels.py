@@ -75,16 +75,24 @@ class LabelPlacer:
 
     def _free(self, quad: np.ndarray, ignore: int = 0) -> bool:
         f = self.frame
-        inside = (quad[:, 0] >= f.x0).all() and (quad[:, 0] <= f.x1).all() \
-            and (quad[:, 1] >= f.y0).all() and (quad[:, 1] <= f.y1).all()
+        if not ((quad[:, 0] >= f.x0).all() and (quad[:, 0] <= f.x1).all()
+                and (quad[:, 1] >= f.y0).all() and (quad[:, 1] <= f.y1).all()):
+            return False
         taken = np.array(self._taken[ignore:]).reshape(-1, 4, 2)
-        return bool(inside) and not _overlaps(quad, taken)
+        # Only areas whose bounding boxes meet the quad's can overlap it: test those exactly.
+        near = ((taken[:, :, 0].min(1) <= quad[:, 0].max()) & (taken[:, :, 0].max(1) >= quad[:, 0].min())
+                & (taken[:, :, 1].min(1) <= quad[:, 1].max()) & (taken[:, :, 1].max(1) >= quad[:, 1].min()))
+        return not _overlaps(quad, taken[near])
 
-    def _extent(self, text: str, ha: str, va: str, kwargs: dict) -> Bbox:
+    def _extent(self, text: str, ha: str, va: str, kwargs: dict, probes: dict) -> Bbox:
         """The label's display box with its anchor at (0, 0): a text's box only moves with its anchor."""
-        style = {k: v for k, v in kwargs.items() if k not in ("annotation_clip", "path_effects")}
-        probe = Text(0.0, 0.0, text, ha=ha, va=va, transform=IdentityTransform(), **style)
-        probe.set_figure(self.ax.figure)
+        if "probe" not in probes:
+            style = {k: v for k, v in kwargs.items() if k not in ("annotation_clip", "path_effects")}
+            probes["probe"] = Text(0.0, 0.0, text, transform=IdentityTransform(), **style)
+            probes["probe"].set_figure(self.ax.figure)
+        probe = probes["probe"]
+        probe.set_horizontalalignment(ha)
+        probe.set_verticalalignment(va)
         return probe.get_window_extent(self.ax.figure.canvas.get_renderer())
 
     def _try(self, x, y, text, dx, dy, ignore: int, kwargs, extents: dict):
@@ -95,7 +103,7 @@ class LabelPlacer:
         """
         ha, va = _align(dx, dy)
         if (ha, va) not in extents:
-            extents[ha, va] = self._extent(text, ha, va, kwargs)
+            extents[ha, va] = self._extent(text, ha, va, kwargs, extents)
         px, py = self.ax.transData.transform((x, y))
         scale = self.ax.figure.dpi / 72.0
         quad = _corners(extents[ha, va].translated(px + dx * scale, py + dy * scale), self.pad)
