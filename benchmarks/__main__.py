@@ -29,16 +29,17 @@ class Config:
     cells_deg: tuple[float, ...]
     sweep_replications: int  # x 8 design points
     sweep_reps: int
+    agent_split: int  # (b) again with every force split into this many times the units
     settle_timeout_s: float  # longest wait for idle cores before a measurement (0: never wait)
 
     @classmethod
     def full(cls) -> Config:
-        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 5, 2, 60.0)
+        return cls(False, 180, 5, 5, None, 180, (0.1, 0.05, 0.025), 5, 2, 16, 60.0)
 
     @classmethod
     def tiny(cls) -> Config:
         """For the test: every section runs, on a small, short configuration."""
-        return cls(True, 20, 2, 1, 10, 10, (0.2, 0.1, 0.05), 1, 1, 0.0)
+        return cls(True, 20, 2, 1, 10, 10, (0.2, 0.1, 0.05), 1, 1, 2, 0.0)
 
 
 def _log(message: str) -> None:
@@ -60,7 +61,13 @@ def run_all(cfg: Config) -> dict:
         results[key] = model_runs.run_process(ROOT, SCENARIO, cfg.process_days, cfg.process_reps, plots)
     results["imports"] = model_runs.import_times(ROOT, cfg.process_reps)
     _log("(b) agent-steps per second beside Mesa's Epstein example")
-    results["agent_steps"] = agent_rate.agent_steps(model_runs.load(SCENARIO, cfg.days), cfg.days, cfg.reps)
+    spec = model_runs.load(SCENARIO, cfg.days)
+    results["agent_steps"] = agent_rate.agent_steps(spec, cfg.days, cfg.reps)
+    _log(f"(b) again with every force split into {cfg.agent_split}x the units")
+    results["agent_steps_split"] = agent_rate.agent_steps(
+        agent_rate.split_units(spec, cfg.agent_split), cfg.days, max(1, cfg.reps - 2)
+    )
+    results["agent_steps_split"]["split"] = cfg.agent_split
     _log("(c) phases of the day")
     results["phases"] = model_runs.phase_times(SCENARIO, cfg.days, cfg.reps)
     _log("(d) scaling with the grid")

@@ -112,6 +112,17 @@ def _epstein_with(n_agents: int):
     raise RuntimeError(f"no Epstein grid near {side}x{side} holds exactly {n_agents} agents")
 
 
+def split_units(scenario_spec, factor: int):
+    """The same scenario with every force split into ``factor`` times as many units (same fighters).
+
+    The shipped scenario has a few dozen agents, where a day's fixed costs (grid fields, Mesa's step
+    wrapper, data collection) weigh as much as the agents; at hundreds of agents the ratio measures
+    what an agent costs.
+    """
+    forces = [f.model_copy(update={"units": f.units * factor}) for f in scenario_spec.forces]
+    return scenario_spec.model_copy(update={"forces": forces})
+
+
 def agent_steps(scenario_spec, days: int, reps: int, seed: int = 1) -> dict:
     """bordersim's ``scenario_spec`` for ``days`` beside Epstein at the same agent count and steps."""
     from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence, EpsteinScenario

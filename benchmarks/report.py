@@ -96,12 +96,19 @@ def table(results: dict) -> str:
         p = results["imports"][name]
         lines.append(_row(f"(a) a process importing only {label}", _s(p["median_s"]), _s(p["cpu_median_s"]),
                           f"{p['reps']} processes: the floor under `bordersim run`"))
-    for label, r in (("bordersim", ag["bordersim"]), ("Mesa Epstein example", ag["epstein"])):
-        grid = f", {r['grid'][0]}x{r['grid'][1]} grid" if "grid" in r else ""
-        lines.append(_row(f"(b) {label}, {r['agents']} agents{grid}, {r['steps']} steps", _s(r["median_s"]),
-                          _s(r["cpu_median_s"]),
-                          f"{r['activations']:,} activations: {r['agent_steps_per_s']:,.0f} agent-steps/s; "
-                          f"{100 * r['share_in_activations']:.0f}% of a step inside agent methods"))
+    split = results.get("agent_steps_split")
+    for pair, note in ((ag, ""), (split, f" (forces split {split['split']}x)" if split else "")):
+        if pair is None:
+            continue
+        for label, r in ((f"bordersim{note}", pair["bordersim"]), ("Mesa Epstein example", pair["epstein"])):
+            grid = f", {r['grid'][0]}x{r['grid'][1]} grid" if "grid" in r else ""
+            lines.append(_row(
+                f"(b) {label}, {r['agents']} agents{grid}, {r['steps']} steps", _s(r["median_s"]),
+                _s(r["cpu_median_s"]),
+                f"{r['activations']:,} activations: {r['agent_steps_per_s']:,.0f} agent-steps/s, "
+                f"{1e6 / r['agent_steps_per_s']:.1f} us each; "
+                f"{100 * r['share_in_activations']:.0f}% of a step inside agent methods"))
+        lines.append(_row(f"(b) ratio at {pair['agents']} agents", "", "", f"{pair['ratio']:.2f}x"))
     for key, g in results["scaling"]["grids"].items():
         lines.append(_row(f"(d) {key} deg grid ({g['cells']:,} cells), {results['scaling']['days']} days",
                           _s(g["median_s"]), _s(g["cpu_median_s"]),

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("run", "process", "process_no_plots", "imports", "agent_steps", "phases", "scaling", "sweep",
-            "memory")
+SECTIONS = ("run", "process", "process_no_plots", "imports", "agent_steps", "agent_steps_split", "phases",
+            "scaling", "sweep", "memory")
 
 
 def _numbers(node):
@@ -44,7 +44,9 @@ def test_quick_benchmark_writes_every_section(tmp_path):
         assert all(n > 0 for n in numbers), f"section {section} has a number that is not positive: {numbers}"
     assert set(results["phases"]["phases"]) >= {"move_ground_forces", "update_control_and_pockets"}
     assert len(results["scaling"]["grids"]) == 3
-    assert results["agent_steps"]["bordersim"]["agents"] == results["agent_steps"]["epstein"]["agents"]
+    for key in ("agent_steps", "agent_steps_split"):
+        assert results[key]["bordersim"]["agents"] == results[key]["epstein"]["agents"]
+    assert results["agent_steps_split"]["agents"] > results["agent_steps"]["agents"]
     assert {t["name"] for t in results["targets"]} >= {"run_180d", "whole_process", "sweep_2_workers"}
     assert results["machine"]["cpu_model"] and results["machine"]["mesa"]
     # --quick numbers never overwrite the documented ones
