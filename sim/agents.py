@@ -195,8 +195,8 @@ class IsisCell(CellAgent):
         dx, dy = x - ux[i], y - uy[i]
         norm = math.hypot(dx, dy) or 1.0
         reach = 3 * model.params.isis_move_km_per_day / model.theater.km_per_cell_y
-        tx = int(np.clip(round(x + dx / norm * reach), 0, model.theater.width - 1))
-        ty = int(np.clip(round(y + dy / norm * reach), 0, model.theater.height - 1))
+        tx = min(max(round(float(x + dx / norm * reach)), 0), model.theater.width - 1)
+        ty = min(max(round(float(y + dy / norm * reach)), 0), model.theater.height - 1)
         return tx, ty
 
 
