@@ -28,22 +28,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 JPEG = b"\xff\xd8\xff"
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    """pockets_2018 on a coarse 0.25 degree grid for 6 days: fast to build and to step."""
-    path = tmp_path_factory.mktemp("scen") / "tiny.yaml"
-    path.write_text(f"extends: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\nname: tiny\ndays: 6\n"
-                    "grid: {cell_deg: 0.25}\n", encoding="utf-8")
-    return str(path)
-
-
-@pytest.fixture(autouse=True)
-def small_maps(monkeypatch):
-    """Sessions draw postage-stamp maps here; the browser tests use the real size."""
-    import sim.app_session as app_session
-
-    monkeypatch.setattr(app_session, "MAP_FIGSIZE", (4.0, 3.8))
-    monkeypatch.setattr(app_session, "MAP_DPI", 40)
+pytestmark = pytest.mark.usefixtures("small_maps")
 
 
 def setup_for(path: str, seed: int = 3, compare: bool = True, **b_changes) -> Setup:
@@ -150,7 +135,7 @@ def test_view_has_maps_and_charts(tiny):
     session = Session()
     session.rebuild(setup_for(tiny, deconfliction=False))
     view = session.step(2)
-    assert view.day == 2 and view.days == 6 and not view.finished
+    assert view.day == 2 and view.days == 8 and not view.finished
     assert len(view.maps) == 2 and all(m.startswith(JPEG) for m in view.maps)
     assert session.legend_png.startswith(PNG)
     assert "deconfliction" in view.titles[1]

@@ -39,20 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bordersim"
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("scen") / "tiny.yaml"
-    path.write_text(f"extends: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\nname: tiny\ndays: 8\n"
-                    "grid: {cell_deg: 0.25}\n", encoding="utf-8")
-    return str(path)
-
-
-@pytest.fixture(autouse=True)
-def small_maps(monkeypatch):
-    import sim.app_session as app_session
-
-    monkeypatch.setattr(app_session, "MAP_FIGSIZE", (4.0, 3.8))
-    monkeypatch.setattr(app_session, "MAP_DPI", 40)
+pytestmark = pytest.mark.usefixtures("small_maps")
 
 
 def setup_for(path: str, seed: int = 3, compare: bool = True) -> Setup:
