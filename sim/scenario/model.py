@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model
 
 from sim.errors import ScenarioError
 from sim.geography import GridSpec
@@ -26,19 +26,14 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-class Channels(_Out):
-    """Which coordination channels are open."""
-
-    deconfliction: bool
-    iranian_intermediary: bool
-    turkish_sting: bool
-    isf_sdf_coordination: bool
-    damascus_baghdad: bool
-    coalition_support: bool
-
+class _ChannelSwitches(_Out):
     def as_dict(self) -> dict[str, bool]:
         """Channel name -> open, in the canonical order of ``CHANNELS``."""
         return {name: getattr(self, name) for name in CHANNELS}
+
+
+#: Which coordination channels are open: one field per name in ``CHANNELS``.
+Channels = create_model("Channels", __base__=_ChannelSwitches, **{name: (bool, ...) for name in CHANNELS})
 
 
 class Force(_Out):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario.params import Params
@@ -44,13 +44,8 @@ class GridIn(_In):
     cell_deg: Num = Field(0.05, ge=0.01, le=0.5)
 
 
-class ChannelsIn(_In):
-    deconfliction: bool
-    iranian_intermediary: bool
-    turkish_sting: bool
-    isf_sdf_coordination: bool
-    damascus_baghdad: bool
-    coalition_support: bool
+#: One required true/false per channel: a new channel is a module in sim/channels and a name in CHANNELS.
+ChannelsIn = create_model("ChannelsIn", __base__=_In, **{name: (bool, ...) for name in CHANNELS})
 
 
 class ForceIn(_In):
