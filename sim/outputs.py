@@ -15,6 +15,14 @@ from pathlib import Path
 from sim.errors import ScenarioError
 
 
+class PlotsFailed(Exception):
+    """A plotting process failed; it has said why on stderr. ``status`` is the exit status to give."""
+
+    def __init__(self, status: int):
+        super().__init__(f"plotting failed with status {status}")
+        self.status = status
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,6 +35,17 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file the system refused (no permission, no such folder, disk full, ...)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    shown = Path(os.fsdecode(exc.filename))
+    if shown.name.startswith(".") and ".tmp" in shown.name:  # the temporary file beside an output
+        return f"cannot write in {shown.parent}: {reason}"
+    return f"{shown}: {reason}"
 
 
 def write_text(path: Path, text: str) -> None:

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.outputs import atomic_write, write_json
-from sim.runner import RunResult
+
+if TYPE_CHECKING:
+    from sim.render.process import PlotProcess
+    from sim.runner import RunResult
 
 
-def write_run_outputs(result: RunResult, out: Path, *, plots: bool = True) -> list[Path]:
-    """timeseries.csv and summary.json always; timeseries.png and map_final.png with ``plots``."""
+def write_run_outputs(result: RunResult, out: Path, *, plots: bool = True,
+                      plotter: PlotProcess | None = None) -> list[Path]:
+    """timeseries.csv and summary.json always; timeseries.png and map_final.png with ``plots``,
+    drawn by ``plotter`` (a forked process, drawing while the tables are written) when given."""
+    if plots and plotter is not None:
+        plotter.send(result)
     files = [out / "timeseries.csv", out / "summary.json"]
     atomic_write(
         files[0], lambda tmp: result.timeseries.to_csv(tmp, index=False, lineterminator="\n")
     )
     write_json(files[1], result.summary)
     if plots:
-        from sim.render import save_map, save_timeseries
+        from sim.render.process import draw_plots
 
-        labels = {name: spec.label for name, spec in result.model.spec.pockets.items()}
-        files.append(
-            save_timeseries(
-                result.timeseries, labels, out / "timeseries.png", title=result.model.spec.title
-            )
-        )
-        files.append(save_map(result.model, out / "map_final.png"))
+        files += plotter.wait() if plotter is not None else draw_plots(result, out)
     return files
 
 

@@ -1,12 +1,28 @@
 """Maps and plots of a run (matplotlib, Agg, no pyplot), sized for a classroom projector.
 
 The colour tables are shared with the browser app so that every view uses the same
-colour-blind-safe colour for each actor.
+colour-blind-safe colour for each actor. Names are imported on first use, so that
+``sim.render.process`` and ``sim.render.snapshot`` load without matplotlib.
 """
 
-from sim.render.map import draw_map, save_map
-from sim.render.style import CONTROL_COLORS, FACTION_COLORS, FACTION_MARKERS
-from sim.render.timeseries import plot_timeseries, save_timeseries
+import importlib
+
+_LAZY = {
+    "CONTROL_COLORS": "style",
+    "FACTION_COLORS": "style",
+    "FACTION_MARKERS": "style",
+    "draw_map": "map",
+    "save_map": "map",
+    "plot_timeseries": "timeseries",
+    "save_timeseries": "timeseries",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"sim.render.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'sim.render' has no attribute {name!r}")
+
 
 __all__ = [
     "CONTROL_COLORS",

@@ -93,7 +93,7 @@ class LabelPlacer:
         probe = probes["probe"]
         probe.set_horizontalalignment(ha)
         probe.set_verticalalignment(va)
-        return probe.get_window_extent(self.ax.figure.canvas.get_renderer())
+        return probe.get_window_extent()
 
     def _try(self, x, y, text, dx, dy, ignore: int, kwargs, extents: dict):
         """The label at offset (dx, dy) points if its box is free (``ignore`` < 0: whatever the overlap).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,13 +76,10 @@ def _inside(extent, lons, lats) -> np.ndarray:
     return (lons >= lon0) & (lons <= lon1) & (lats >= lat0) & (lats <= lat1)
 
 
-def _draw_background(ax: Axes, model, extent) -> None:
-    t = model.theater
+def _draw_background(ax: Axes, theater, extent) -> None:
     ax.set_facecolor(LAND_COLOR)
-    outside = _rgba_layer(t.country == COUNTRY_OTHER, {1: OUTSIDE_COLOR}, {1: 0.85})
-    ax.imshow(outside, origin="lower", extent=extent, interpolation="nearest", zorder=0.5)
-    control = _rgba_layer(model.control, CONTROL_COLORS, CONTROL_ALPHA)
-    ax.imshow(control, origin="lower", extent=extent, interpolation="nearest", zorder=1)
+    outside = _rgba_layer(theater.country == COUNTRY_OTHER, {1: OUTSIDE_COLOR}, {1: 0.85})
+    ax.imshow(outside, origin="lower", extent=extent, interpolation="nearest", zorder=0.4)
     geo = load_geodata()
     for coords in geo.roads.values():
         ax.plot(coords[:, 0], coords[:, 1], color=ROAD_COLOR, lw=1.0, zorder=2, solid_capstyle="round")
@@ -125,15 +123,25 @@ def _pocket_areas(model) -> dict[str, float]:
     return {name: float(km2[i]) for i, name in enumerate(names)}
 
 
-def _draw_pockets(ax: Axes, model, placer: LabelPlacer, soft: int) -> None:
-    """Dashed outlines; every pocket gets its label (with today's area), even in a crowd."""
-    areas = _pocket_areas(model)
-    for key, pocket in getattr(model.spec, "pockets", {}).items():
+def _pocket_rings(spec) -> dict[str, np.ndarray]:
+    rings = {}
+    for key, pocket in getattr(spec, "pockets", {}).items():
         ring = np.asarray(pocket.polygon, dtype=float).reshape(-1, 2)
-        if not len(ring):
-            continue
-        ring = np.vstack([ring, ring[:1]])
+        if len(ring):
+            rings[key] = np.vstack([ring, ring[:1]])
+    return rings
+
+
+def _draw_pocket_outlines(ax: Axes, spec) -> None:
+    for ring in _pocket_rings(spec).values():
         ax.plot(ring[:, 0], ring[:, 1], color="black", lw=1.8, ls=(0, (5, 3)), zorder=4)
+
+
+def _label_pockets(model, placer: LabelPlacer, soft: int) -> None:
+    """Every pocket gets its label (with today's area), even in a crowd."""
+    areas = _pocket_areas(model)
+    for key, ring in _pocket_rings(model.spec).items():
+        pocket = model.spec.pockets[key]
         text = pocket.label if key not in areas else f"{pocket.label}\n{areas[key]:,.0f} km²"
         top, bottom = ring[np.argmax(ring[:, 1])], ring[np.argmin(ring[:, 1])]
         east, west = ring[np.argmax(ring[:, 0])], ring[np.argmin(ring[:, 0])]
@@ -173,9 +181,9 @@ def _draw_agents(ax: Axes, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(lons), np.concatenate(lats), np.concatenate(radii)
 
 
-def _relevant_places(model) -> set[str]:
+def _relevant_places(spec) -> set[str]:
     """Canonical names of the places where the scenario puts forces and air bases."""
-    gaz, spec, names = load_gazetteer(), model.spec, set()
+    gaz, names = load_gazetteer(), set()
     wanted = [getattr(f, "place", None) or getattr(f, "at", None) for f in getattr(spec, "forces", ())]
     for wing in getattr(spec, "air", {}).values():
         wanted += [getattr(b, "name", b) for b in getattr(wing, "bases", ())]
@@ -186,7 +194,7 @@ def _relevant_places(model) -> set[str]:
     return names
 
 
-def _draw_places(ax: Axes, model, extent):
+def _draw_places(ax: Axes, spec, extent):
     """Dots for every place in the box; returns (places worth a label, by priority; force-site names)."""
     places = [p for p in load_gazetteer().places if _inside(extent, p.lon, p.lat)]
     towns = [p for p in places if p.kind in ("city", "town")]
@@ -198,7 +206,7 @@ def _draw_places(ax: Axes, model, extent):
     if others:
         ax.scatter([p.lon for p in others], [p.lat for p in others], s=40, marker="P", c="#333333",
                    edgecolors="white", linewidths=0.6, zorder=5)
-    relevant = _relevant_places(model)
+    relevant = _relevant_places(spec)
     # Force sites first, then cities, then (zoomed-in maps have room) towns, biggest first.
     tier = {"city": 1, "town": 2}
     ranked = sorted(places, key=lambda p: (0 if p.name in relevant else tier.get(p.kind, 3), -p.population))
@@ -265,7 +273,7 @@ def nice_length(span_km: float) -> float:
     return max(m * power for m in (1, 2, 5) if m * power <= target)
 
 
-def _scale_bar(ax: Axes, extent, mid_lat: float, placer: LabelPlacer) -> float:
+def _scale_bar(ax: Axes, extent, mid_lat: float) -> list[Bbox]:
     """Black-and-white bar in the lower left; length correct at the map's mid-latitude."""
     lon0, lon1, lat0, lat1 = extent
     km_per_deg_lon = KM_PER_DEG * math.cos(math.radians(mid_lat))
@@ -279,9 +287,7 @@ def _scale_bar(ax: Axes, extent, mid_lat: float, placer: LabelPlacer) -> float:
                                lw=1.2, zorder=8))
     txt = ax.text(x0 + width / 2, y0 + 1.8 * h, f"{km:g} km", ha="center", va="bottom", fontsize=FONT,
                   fontweight="bold", path_effects=HALO, zorder=9)
-    placer.block(txt)
-    placer.block_box(ax.transData.transform_bbox(Bbox([[x0, y0], [x0 + width, y0 + h]])))
-    return km
+    return [txt.get_window_extent(), ax.transData.transform_bbox(Bbox([[x0, y0], [x0 + width, y0 + h]]))]
 
 
 def _ticks(ax: Axes) -> None:
@@ -290,10 +296,11 @@ def _ticks(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°E"))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}°N"))
     ax.tick_params(labelsize=FONT_SMALL, length=5)
+    ax.set_axisbelow(True)  # the grid under the control layer, as the painter draws it
     ax.grid(color="#9E9E9E", lw=0.5, alpha=0.5, ls=":", zorder=0.8)
 
 
-def _legend(ax: Axes, model) -> None:
+def _legend(ax: Axes, spec) -> None:
     handles = [
         Patch(facecolor=CONTROL_COLORS[c], alpha=min(1.0, CONTROL_ALPHA[c] + 0.15), edgecolor="#555555",
               label=f"Held by {CONTROL_NAMES[c]}")
@@ -316,7 +323,7 @@ def _legend(ax: Axes, model) -> None:
         Line2D([], [], color=ROAD_COLOR, lw=1.2, label="Main road"),
         Line2D([], [], color=BORDER_COLOR, lw=1.8, label="International border"),
     ]
-    if getattr(model.spec, "pockets", None):
+    if getattr(spec, "pockets", None):
         handles.append(Line2D([], [], color="black", lw=1.8, ls=(0, (5, 3)), label="Named ISIS pocket"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
               fontsize=FONT_SMALL, frameon=False, labelspacing=0.75, handletextpad=0.6, handlelength=1.6)
@@ -329,42 +336,72 @@ def default_title(model) -> str:
     return f"{title}\n{when}" if title else when
 
 
-def draw_map(model, ax: Axes | None = None, *, title: str | None = None, legend: bool = True) -> Figure:
-    """Draw the theater at the model's current day on ``ax`` (or a new 12x9 in figure)."""
-    if ax is None:
-        fig = new_figure()
-        ax = fig.add_axes(MAP_RECT if legend else FULL_RECT)
-    fig = ax.figure
-    spec = model.theater.spec
-    extent = (spec.lon_min, spec.lon_max, spec.lat_min, spec.lat_max)
-    mid_lat = 0.5 * (spec.lat_min + spec.lat_max)
-    _draw_background(ax, model, extent)
-    lons, lats, radii = _draw_agents(ax, model)
-    chosen, relevant = _draw_places(ax, model, extent)
+@dataclass
+class MapBase:
+    """The parts of a map that do not change from day to day, drawn once (see ``draw_base``)."""
+
+    ax: Axes
+    extent: tuple[float, float, float, float]
+    chosen: list  # places worth a label, by priority
+    relevant: set[str]  # force sites and air bases
+    keep_free: list[Bbox]  # the scale bar, in display space
+
+
+def draw_base(ax: Axes, theater, spec, *, legend: bool = True) -> MapBase:
+    """What the map shows whatever the day: land, roads, rivers, borders, towns, pocket outlines,
+    ticks, scale bar and legend. ``draw_day`` adds the rest."""
+    s = theater.spec
+    extent = (s.lon_min, s.lon_max, s.lat_min, s.lat_max)
+    mid_lat = 0.5 * (s.lat_min + s.lat_max)
+    _draw_background(ax, theater, extent)
+    chosen, relevant = _draw_places(ax, spec, extent)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect(1.0 / math.cos(math.radians(mid_lat)), adjustable="box", anchor="W" if legend else "C")
     _ticks(ax)
     ax.apply_aspect()
+    keep_free = _scale_bar(ax, extent, mid_lat)
+    _draw_pocket_outlines(ax, spec)
+    if legend:
+        _legend(ax, spec)
+    return MapBase(ax, extent, chosen, relevant, keep_free)
+
+
+def draw_day(base: MapBase, model, *, title: str | None = None, control: bool = True) -> None:
+    """The model's day over ``base``: control of ground (unless the caller paints it), forces, labels
+    placed around them, title."""
+    ax, extent = base.ax, base.extent
+    if control:
+        layer = _rgba_layer(model.control, CONTROL_COLORS, CONTROL_ALPHA)
+        ax.imshow(layer, origin="lower", extent=extent, interpolation="nearest", zorder=1,
+                  aspect=ax.get_aspect())  # imshow would make it 'equal'; keep draw_base's
+    lons, lats, radii = _draw_agents(ax, model)
     placer = LabelPlacer(ax)
     placer.block_points(lons, lats, radii)
     soft = len(placer)
     # Dots of force sites and cities stay uncovered; a small town's dot may sit under a label.
-    major = [p for p in chosen if p.name in relevant or p.kind == "city"]
+    major = [p for p in base.chosen if p.name in base.relevant or p.kind == "city"]
     placer.block_points([p.lon for p in major], [p.lat for p in major], [4.0] * len(major))
-    _scale_bar(ax, extent, mid_lat, placer)
-    _draw_pockets(ax, model, placer, soft)
+    for box in base.keep_free:
+        placer.block_box(box)
+    _label_pockets(model, placer, soft)
     _country_names(ax, model, placer, extent)
-    forces = [p for p in chosen if p.name in relevant]
-    placed = _label_places(placer, forces, relevant, soft, MAX_PLACE_LABELS)
+    forces = [p for p in base.chosen if p.name in base.relevant]
+    placed = _label_places(placer, forces, base.relevant, soft, MAX_PLACE_LABELS)
     _label_rivers(ax, placer, extent)
-    others = [p for p in chosen if p.name not in relevant]
-    _label_places(placer, others, relevant, soft, MAX_PLACE_LABELS - placed)
+    others = [p for p in base.chosen if p.name not in base.relevant]
+    _label_places(placer, others, base.relevant, soft, MAX_PLACE_LABELS - placed)
     ax.set_title(default_title(model) if title is None else title, fontsize=FONT_TITLE, fontweight="bold",
                  loc="left", pad=10)
-    if legend:
-        _legend(ax, model)
-    return fig
+
+
+def draw_map(model, ax: Axes | None = None, *, title: str | None = None, legend: bool = True) -> Figure:
+    """Draw the theater at the model's current day on ``ax`` (or a new 12x9 in figure)."""
+    if ax is None:
+        fig = new_figure()
+        ax = fig.add_axes(MAP_RECT if legend else FULL_RECT)
+    draw_day(draw_base(ax, model.theater, model.spec, legend=legend), model, title=title)
+    return ax.figure
 
 
 def save_map(model, path: str | os.PathLike, *, title: str | None = None, dpi: float = 150) -> Path:

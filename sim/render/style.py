@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
+import numpy as np
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -77,6 +80,9 @@ FONT = 13
 FONT_SMALL = 12
 FONT_TITLE = 17
 FIGSIZE = (12.0, 9.0)
+#: zlib level of the PNG files: level 1 encodes in a third of the default's time (a tenth of a second
+#: on a plot at 150 dpi), for files 5-20 % larger.
+PNG_LEVEL = 1
 
 #: A white outline behind text so labels stay readable over any colour.
 HALO = [patheffects.withStroke(linewidth=3.5, foreground="white")]
@@ -91,6 +97,21 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE, dpi: float = 100) -> Figu
 
 def save_atomic(fig: Figure, path: str | os.PathLike, dpi: float) -> Path:
     """Write ``fig`` as PNG via a temp file in the same folder, so readers never see half a file."""
+    return write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi, facecolor=fig.get_facecolor(),
+                                                     pil_kwargs={"compress_level": PNG_LEVEL}))
+
+
+def save_pixels(pixels: np.ndarray, path: str | os.PathLike, dpi: float) -> Path:
+    """Write an (height, width, 3) uint8 picture as PNG, atomically like ``save_atomic``."""
+    from PIL import Image
+
+    image = Image.fromarray(pixels)
+    return write_atomic(path, lambda fh: image.save(fh, format="PNG", dpi=(dpi, dpi),
+                                                    compress_level=PNG_LEVEL))
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """``write(fh)`` into a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp makes the file private (0600); give it the old file's mode, or an ordinary 0644,
@@ -99,7 +120,7 @@ def save_atomic(fig: Figure, path: str | os.PathLike, dpi: float) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi, facecolor=fig.get_facecolor())
+            write(fh)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -7,9 +7,10 @@ strikes and raids that came before it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -35,17 +36,19 @@ def _style(ax, ylabel: str) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _x_label(timeseries: pd.DataFrame) -> str:
-    if "date" in timeseries and len(timeseries):
-        first = timeseries["date"].iloc[0]
-        return f"Day of the scenario (day {int(timeseries['day'].iloc[0])} = {str(first)[:10]})"
+def _x_label(ts: Mapping[str, np.ndarray]) -> str:
+    if "date" in ts and len(ts["date"]):
+        return f"Day of the scenario (day {int(ts['day'][0])} = {str(ts['date'][0])[:10]})"
     return "Day of the scenario"
 
 
-def plot_timeseries(timeseries: pd.DataFrame, pocket_labels: dict[str, str], *, title: str = "") -> Figure:
-    """Areas of the named pockets, ISIS fighters and cumulative events, against the day."""
-    ts = timeseries
-    days = ts["day"].to_numpy()
+def plot_timeseries(timeseries, pocket_labels: dict[str, str], *, title: str = "") -> Figure:
+    """Areas of the named pockets, ISIS fighters and cumulative events, against the day.
+
+    ``timeseries`` is a run's table: a DataFrame, or columns by name (what a plotting process gets).
+    """
+    ts = {name: np.asarray(timeseries[name]) for name in timeseries}  # pandas is not needed to plot
+    days = ts["day"]
     fig = new_figure()
     axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"hspace": 0.22, "left": 0.09, "right": 0.9,
                                                           "top": 0.91 if title else 0.95, "bottom": 0.08})
@@ -97,7 +100,7 @@ def plot_timeseries(timeseries: pd.DataFrame, pocket_labels: dict[str, str], *, 
     return fig
 
 
-def save_timeseries(timeseries: pd.DataFrame, pocket_labels: dict[str, str], path: str | os.PathLike, *,
+def save_timeseries(timeseries, pocket_labels: dict[str, str], path: str | os.PathLike, *,
                     title: str = "", dpi: float = 150) -> Path:
     """Plot the run and write it as PNG atomically; returns the path."""
     return save_atomic(plot_timeseries(timeseries, pocket_labels, title=title), path, dpi)
