@@ -213,7 +213,7 @@ class AirWing(CellAgent):
         self.grounded_until = -1
 
     def fly(self) -> None:
-        """Draw today's sorties (Poisson) and strike detected targets, bigger cells first in odds."""
+        """Draw today's sorties (Poisson); each picks a country, then a detected target, big cells first."""
         model = self.model
         if self.grounded_until > model.day:
             return
@@ -227,11 +227,29 @@ class AirWing(CellAgent):
             targets = [c for c in targets if c.strength >= 1.0]
             if not targets:
                 return
-            weights = np.array([c.strength for c in targets])
-            cell = targets[int(rng.choice(len(targets), p=weights / weights.sum()))]
+            pool = self._country_pool(targets, rng)
+            weights = np.array([c.strength for c in pool])
+            cell = pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
             if air_incident(model, self, cell, rng):
                 return
             model.strike(self, cell, rng)
+
+    def _country_pool(self, targets: list[IsisCell], rng: np.random.Generator) -> list[IsisCell]:
+        """The targets in the country this sortie goes to: Iraq with probability ``iraq_share``.
+
+        With no ``iraq_share`` in the wing's spec, or detected targets in one country only, every
+        target is in the pool (and no random number is drawn).
+        """
+        spec = self.model.spec.air.get(self.wing)
+        share = spec.iraq_share if spec is not None else None
+        if share is None:
+            return targets
+        country = self.model.theater.country
+        in_iraq = [country[c.cell.coordinate] == COUNTRY_IRAQ for c in targets]
+        if all(in_iraq) or not any(in_iraq):
+            return targets
+        to_iraq = bool(rng.random() < share)
+        return [c for c, here in zip(targets, in_iraq, strict=True) if here == to_iraq]
 
 
 def _best_step(

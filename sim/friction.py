@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 _RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 
 
-def incident_probability(model: BorderModel) -> float:
-    hazard = model.params.incident_rate * math.prod(
-        c.incident_factor(model) for c in model.channels
-    )
+def incident_probability(model: BorderModel, rate: float | None = None) -> float:
+    """1 - exp(-rate * F): ``rate`` is ``incident_rate`` (ground clashes) unless given."""
+    rate = model.params.incident_rate if rate is None else rate
+    hazard = rate * math.prod(c.incident_factor(model) for c in model.channels)
     return -math.expm1(-hazard)
 
 
@@ -91,7 +91,7 @@ def air_incident(
     km = model.pairwise_km(np.array([x]), np.array([y]), *xy(units))[0]
     if km.min() > model.params.incident_range_km:
         return False
-    if rng.random() >= incident_probability(model):
+    if rng.random() >= incident_probability(model, model.params.air_incident_rate):
         return False
     wing.grounded_until = model.day + math.ceil(model.params.halt_days)
     model.today["incidents"] += 1

@@ -60,8 +60,12 @@ class BaseSpec(_Out):
 
 
 class AirWingSpec(_Out):
+    """``iraq_share``: share of sorties sent to targets in Iraq when there are targets in both
+    countries (None: no preference, every detected target in the zone weighs by its strength)."""
+
     sorties_per_day: float
     bases: tuple[BaseSpec, ...]
+    iraq_share: float | None = None
 
 
 class PocketSpec(_Out):

@@ -160,6 +160,13 @@ class Params(BaseModel):
     incident_rate: float = _p(
         0.08, 0, 10, "1/day", "Daily incident hazard of one close rival pair with no deconfliction"
     )
+    air_incident_rate: float = _p(
+        0.08,
+        0,
+        10,
+        "1/strike",
+        "Incident hazard of one strike near rival ground forces with no deconfliction (an air incident)",
+    )
     incident_factor_with_line: float = _p(
         0.1, 0, 1, "-", "Multiplies the incident hazard when the deconfliction channel is open"
     )

@@ -169,7 +169,8 @@ class _Resolver:
                 at = self.place(base, ("air", wing, "bases", j), in_grid=False)
                 if at:
                     bases.append(BaseSpec(name=at[0] or base, lon=at[1], lat=at[2]))
-            out[wing] = AirWingSpec(sorties_per_day=spec.sorties_per_day, bases=tuple(bases))
+            out[wing] = AirWingSpec(sorties_per_day=spec.sorties_per_day, bases=tuple(bases),
+                                    iraq_share=spec.iraq_share)
         return out
 
 

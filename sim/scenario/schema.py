@@ -60,6 +60,7 @@ class ForceIn(_In):
 
 class WingIn(_In):
     sorties_per_day: Num = Field(ge=0, le=1000)
+    iraq_share: Num | None = Field(None, ge=0, le=1)
     bases: list[str] = Field(min_length=1)
 
 
