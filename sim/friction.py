@@ -5,7 +5,8 @@ probability 1 - exp(-incident_rate * F), F the product of the channels' incident
 deconfliction line makes F small). A clash is fought by the square law for
 ``clash_duration_days``; afterwards both camps pause operations within ``incident_range_km`` for
 ``halt_days``. A strike close to the rival camp's ground forces risks an air incident (as the
-June 2017 shoot-downs) with the same hazard; it grounds the wing for ``halt_days``.
+June 2017 shoot-downs) with its own hazard, 1 - exp(-air_incident_rate * F); it grounds the wing
+for ``halt_days``.
 """
 
 from __future__ import annotations

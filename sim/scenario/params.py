@@ -158,7 +158,7 @@ class Params(BaseModel):
     # --- friction between rival camps (sim.friction) ---
     incident_range_km: float = _p(15.0, 0, 200, "km", "Rival forces closer than this may clash")
     incident_rate: float = _p(
-        0.08, 0, 10, "1/day", "Daily incident hazard of one close rival pair with no deconfliction"
+        0.08, 0, 10, "1/day", "Daily ground-clash hazard of one close rival pair with no deconfliction"
     )
     air_incident_rate: float = _p(
         0.08,
