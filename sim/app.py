@@ -18,6 +18,9 @@ from sim.app_server import go_offline
 
 go_offline()  # also when started as `solara run sim/app.py`
 
+# The model's libraries (Mesa, pandas, SciPy) load now, before any page thread runs: Solara and reacton
+# look pandas up in sys.modules, and would find it half-imported while a page builds its first model.
+import sim.model  # noqa: E402, F401
 from sim.app_layout import ChannelTable, RunButtons, Stage  # noqa: E402
 from sim.app_session import Session, View  # noqa: E402
 from sim.app_state import (  # noqa: E402
