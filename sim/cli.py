@@ -134,9 +134,10 @@ def cmd_run(args) -> int:
     prepare_out_dir(out, args.force)
     plotter = None
     if not args.no_plots and own:
-        from sim.render.process import PlotProcess
+        from sim.render.process import PlotProcess, can_fork
 
-        plotter = PlotProcess(scenario, out)  # draws while the model runs
+        if can_fork():
+            plotter = PlotProcess(scenario, out)  # draws while the model runs
     try:
         if own:
             import sim.runner  # noqa: F401  (Mesa and pandas, still without the collector)

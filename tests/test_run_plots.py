@@ -43,3 +43,19 @@ def test_a_failed_run_leaves_no_plotting_process_behind(tmp_path):
     res = bordersim("run", POCKETS, "--days", 3, "--set", "grid.cell_deg=7", "--out", tmp_path / "x")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert not (tmp_path / "x").exists() or not [p for p in (tmp_path / "x").iterdir()]
+
+
+def test_without_a_safe_fork_the_same_pictures_are_drawn_in_process(tmp_path):
+    """Where fork is unsafe (macOS, Windows: ``can_fork`` is false) `bordersim run` draws in its own
+    process: same files, same bytes."""
+    forked, plain = tmp_path / "forked", tmp_path / "plain"
+    args = ["run", str(POCKETS), "--seed", "2", "--days", "8", "--out"]
+    assert bordersim(*args, forked).returncode == 0
+    code = ("import sys; sys.argv = ['bordersim', *sys.argv[1:]]\n"
+            "import sim.render.process as process; process.can_fork = lambda: False\n"
+            "from sim.cli import main; main()")
+    res = subprocess.run([sys.executable, "-c", code, *args, str(plain)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    for name in ("timeseries.csv", "summary.json", *PICTURES):
+        assert (forked / name).read_bytes() == (plain / name).read_bytes(), name

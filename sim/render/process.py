@@ -14,7 +14,6 @@ This module loads without matplotlib: the parent never imports it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import pickle
 import sys
@@ -29,6 +28,12 @@ from sim.render.snapshot import MapSnapshot
 #: 1800 x 1350 pixels took a third longer to draw and were scaled down on the screen anyway).
 DPI = 120
 TIMESERIES, MAP = "timeseries.png", "map_final.png"
+
+
+def can_fork() -> bool:
+    """Forking without exec is safe with these libraries on Linux (multiprocessing's default there);
+    not on macOS (system frameworks) nor Windows (no fork): there the pictures are drawn in-process."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _inputs(result, scenario) -> dict:
@@ -65,6 +70,8 @@ class PlotProcess:
         theater = build_theater(scenario.grid)  # before the fork: the parent's model reuses it
         read, self._write = os.pipe()
         with contextlib.suppress(OSError, AttributeError):  # a roomy pipe: send() never waits
+            import fcntl
+
             fcntl.fcntl(self._write, fcntl.F_SETPIPE_SZ, 1 << 20)
         self.pid = _fork(lambda: _draw_when_sent(read, self._write, scenario, theater, out))
         os.close(read)
