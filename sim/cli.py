@@ -335,23 +335,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The command line; returns the exit status.
+def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
+    """The command line (``argv``, else ``sys.argv``); returns the exit status.
 
-    Without ``argv`` (the ``bordersim`` script, ``python -m sim.cli``) the process is bordersim's own:
-    ``run`` then draws its plots in a forked process and ends the process itself once its files are
-    written and closed, skipping the interpreter's teardown of the libraries (a quarter of a second).
-    Called with ``argv`` (tests, other Python code), it never forks nor exits.
+    With ``own_process`` (only the ``bordersim`` script, see ``console``) the process is bordersim's
+    alone: ``run`` then draws its plots in a forked process and ends the process itself once its
+    files are written and closed, skipping the interpreter's teardown of the libraries (a quarter
+    of a second). Otherwise -- tests, notebooks, ``python -m sim.cli`` under a profiler -- it never
+    forks nor exits.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.own_process = argv is None
+    args.own_process = own_process
     status = _dispatch(args)
-    if args.own_process and args.command == "run":
+    if own_process and args.command == "run":
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)
     return status
+
+
+def console() -> None:
+    """The ``bordersim`` script's entry point."""
+    sys.exit(main(own_process=True))
 
 
 def _dispatch(args) -> int:

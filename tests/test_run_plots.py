@@ -53,7 +53,7 @@ def test_without_a_safe_fork_the_same_pictures_are_drawn_in_process(tmp_path):
     assert bordersim(*args, forked).returncode == 0
     code = ("import sys; sys.argv = ['bordersim', *sys.argv[1:]]\n"
             "import sim.render.process as process; process.can_fork = lambda: False\n"
-            "from sim.cli import main; main()")
+            "from sim.cli import console; console()")
     res = subprocess.run([sys.executable, "-c", code, *args, str(plain)], cwd=ROOT, capture_output=True,
                          text=True, timeout=300)
     assert res.returncode == 0, res.stderr
