@@ -4,8 +4,6 @@ Everything geographic the model needs comes through this package, so the rest of
 code never parses coordinates or touches Mesa's property-layer API directly.
 """
 
-import importlib
-
 from sim.geography.gazetteer import Gazetteer, Place, load_gazetteer
 from sim.geography.geodata import GeoData, Region, load_geodata
 from sim.geography.spec import (
@@ -21,6 +19,7 @@ from sim.geography.spec import (
     TERRAIN_VALLEY,
     GridSpec,
 )
+from sim.lazy import lazy_getattr
 
 #: Imported on first use: the theater (scipy and matplotlib, ~0.3 s) and the Mesa seam (Mesa, ~0.6 s)
 #: are needed to build a model, never to validate, list or report on scenarios.
@@ -34,11 +33,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"sim.geography.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'sim.geography' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
     "COUNTRY_IRAQ",

@@ -5,7 +5,7 @@ colour-blind-safe colour for each actor. Names are imported on first use, so tha
 ``sim.render.process`` and ``sim.render.snapshot`` load without matplotlib.
 """
 
-import importlib
+from sim.lazy import lazy_getattr
 
 _LAZY = {
     "CONTROL_COLORS": "style",
@@ -18,11 +18,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"sim.render.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'sim.render' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
     "CONTROL_COLORS",
