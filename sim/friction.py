@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 _RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 
 
-def incident_probability(model: BorderModel, rate: float | None = None) -> float:
-    """1 - exp(-rate * F): ``rate`` is ``incident_rate`` (ground clashes) unless given."""
-    rate = model.params.incident_rate if rate is None else rate
+def incident_probability(model: BorderModel, rate: float) -> float:
+    """1 - exp(-rate * F): ``rate`` is ``incident_rate`` (ground clashes) or ``air_incident_rate``."""
     hazard = rate * math.prod(c.incident_factor(model) for c in model.channels)
     return -math.expm1(-hazard)
 
@@ -44,11 +43,11 @@ def resolve_incidents(model: BorderModel, rng: np.random.Generator) -> None:
     close_i, close_j, _ = model.pairs_within(*xy(sdf), *xy(saa), p.incident_range_km)
     if close_i.size == 0:
         return
-    prob = incident_probability(model)
+    prob = incident_probability(model, p.incident_rate)
     draws = rng.random(len(close_i))
     busy: set[int] = set()
     for i, j, draw in zip(close_i.tolist(), close_j.tolist(), draws, strict=True):
-        a, b = sdf[int(i)], saa[int(j)]
+        a, b = sdf[i], saa[j]
         if draw >= prob or id(a) in busy or id(b) in busy:
             continue
         busy.update((id(a), id(b)))

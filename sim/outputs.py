@@ -23,18 +23,27 @@ class PlotsFailed(Exception):
         self.status = status
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+def atomic_write(
+    path: str | os.PathLike, write: Callable[[Path], None], *, keep_mode: bool = False
+) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    mkstemp makes the file private (0600); outputs are meant to be shared, so it gets 0644, or with
+    ``keep_mode`` the mode of the file it replaces (reading the umask is not thread-safe).
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if keep_mode and path.exists() else 0o644
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    os.chmod(tmp_name, 0o644)  # mkstemp makes files private; outputs are meant to be shared
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return path
 
 
 def os_error_line(exc: OSError) -> str:

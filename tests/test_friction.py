@@ -31,7 +31,8 @@ def test_an_air_incident_has_the_air_rate_and_the_lines_factor():
     hits = [air_incident(model, wing, near[0], rng) for _ in range(4000)]
     assert np.mean(hits) == pytest.approx(-np.expm1(-0.5 * 0.1), abs=0.012)  # line open: F = 0.1
     assert model.today["air_incidents"] == sum(hits) and model.today["ground_incidents"] == 0
-    assert incident_probability(model) == pytest.approx(-np.expm1(-5 * 0.1))  # ground clashes: incident_rate
+    ground = incident_probability(model, model.params.incident_rate)
+    assert ground == pytest.approx(-np.expm1(-5 * 0.1))  # ground clashes: incident_rate
 
 
 def test_each_rate_drives_only_its_own_kind_of_incident():

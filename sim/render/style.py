@@ -8,10 +8,7 @@ Figures are plain ``matplotlib.figure.Figure`` objects on an Agg canvas, never p
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 from matplotlib import patheffects
@@ -19,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_NONE, CONTROL_SAA, CONTROL_SDF
+from sim.outputs import atomic_write
 
 # Okabe & Ito (2008), the colour-blind-safe palette; one colour per actor.
 OKABE_ITO = {
@@ -97,8 +95,11 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE, dpi: float = 100) -> Figu
 
 def save_atomic(fig: Figure, path: str | os.PathLike, dpi: float) -> Path:
     """Write ``fig`` as PNG via a temp file in the same folder, so readers never see half a file."""
-    return write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi, facecolor=fig.get_facecolor(),
-                                                     pil_kwargs={"compress_level": PNG_LEVEL}))
+    def write(tmp: Path) -> None:
+        fig.savefig(tmp, format="png", dpi=dpi, facecolor=fig.get_facecolor(),
+                    pil_kwargs={"compress_level": PNG_LEVEL})
+
+    return atomic_write(path, write, keep_mode=True)
 
 
 def save_pixels(pixels: np.ndarray, path: str | os.PathLike, dpi: float) -> Path:
@@ -106,24 +107,5 @@ def save_pixels(pixels: np.ndarray, path: str | os.PathLike, dpi: float) -> Path
     from PIL import Image
 
     image = Image.fromarray(pixels)
-    return write_atomic(path, lambda fh: image.save(fh, format="PNG", dpi=(dpi, dpi),
-                                                    compress_level=PNG_LEVEL))
-
-
-def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """``write(fh)`` into a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp makes the file private (0600); give it the old file's mode, or an ordinary 0644,
-    # so that a web server or a classmate can read it (reading the umask is not thread-safe).
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG", dpi=(dpi, dpi),
+                                                     compress_level=PNG_LEVEL), keep_mode=True)
