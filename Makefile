@@ -17,11 +17,11 @@ run: $(STAMP)
 	$(VENV)/bin/bordersim report sweeps/classroom
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check sim tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff check sim tests tools $(wildcard benchmarks)
 	$(PY) -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff check sim tests tools $(wildcard benchmarks)
 
 clean:
 	rm -rf $(VENV) runs sweeps .pytest_cache

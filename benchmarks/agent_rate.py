@@ -129,7 +129,7 @@ def agent_steps(scenario_spec, days: int, reps: int, seed: int = 1) -> dict:
 
     from sim.model import BorderModel
 
-    border = _rate(lambda: BorderModel(scenario_spec, seed), days, reps)
+    border = _rate(lambda: BorderModel(scenario=scenario_spec, rng=seed), days, reps)
     width, height, rng = _epstein_with(border["agents"])
     epstein = _rate(lambda: EpsteinCivilViolence(width, height, EpsteinScenario(rng=rng)), days, reps)
     epstein.update(grid=[width, height], rng=rng)

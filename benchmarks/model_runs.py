@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.timing import child_summary, repeat, run_child, settle, summary, timed
 
-#: The phases of BorderModel.step, in order (see sim/model.py).
+#: The phases of BorderModel.step, in order (see sim/model/model.py).
 PHASES = (
     "apply_channel_events",
     "gather_intelligence",
@@ -34,10 +34,10 @@ def load(scenario: Path, days: int | None = None, overrides: tuple[str, ...] = (
 
 def run_in_process(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
     """(a) ``sim.run_scenario``: model set-up, ``days`` days, the recorded table and summary."""
-    from sim import run_scenario
+    from sim import run
 
     spec = load(scenario, days)
-    result = summary(repeat(lambda: run_scenario(spec, seed), reps))
+    result = summary(repeat(lambda: run(spec, seed=seed), reps))
     return {"days": days, "seed": seed, **result}
 
 
@@ -63,7 +63,7 @@ def run_process(root: Path, scenario: Path, days: int | None, reps: int, plots: 
 IMPORTS = {
     "libraries": "import numpy, pandas, scipy.ndimage, scipy.spatial, pydantic, yaml, mesa, "
                  "matplotlib.figure, matplotlib.backends.backend_agg",
-    "bordersim": "import sim.cli, sim.scenario, sim.runner, sim.run_outputs, sim.render",
+    "bordersim": "import sim.cli, sim.scenario, sim.model.runner, sim.run_outputs, sim.render",
 }
 
 
@@ -83,11 +83,11 @@ def phase_times(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
     from sim.model import BorderModel
 
     spec = load(scenario, days)
-    BorderModel(spec, seed).run()  # warm-up
+    BorderModel(scenario=spec, rng=seed).run()  # warm-up
     per_phase: dict[str, list[float]] = defaultdict(list)
     totals = []
     for _ in range(reps):
-        model = BorderModel(spec, seed)
+        model = BorderModel(scenario=spec, rng=seed)
         spent = dict.fromkeys(PHASES, 0.0)
         for name in PHASES:
             method = getattr(model, name)
@@ -122,7 +122,7 @@ def scaling(scenario: Path, days: int, reps: int, cells_deg: tuple[float, ...], 
     of them. The ratios compare CPU time (the cost of the grid; wall time also carries the load) and,
     beside it, wall time.
     """
-    from sim import run_scenario
+    from sim import run
     from sim.geography import Theater
 
     specs, rows, samples = {}, {}, {}
@@ -131,12 +131,12 @@ def scaling(scenario: Path, days: int, reps: int, cells_deg: tuple[float, ...], 
         specs[key] = spec = load(scenario, days, (f"grid.cell_deg={deg}",))
         build, theater = timed(lambda spec=spec: Theater(spec.grid))
         rows[key] = {"cell_deg": deg, "cells": theater.width * theater.height, "theater_build_s": build.wall}
-        run_scenario(spec, seed)  # warm-up: the cached theater, first-call costs
+        run(spec, seed=seed)  # warm-up: the cached theater, first-call costs
         samples[key] = []
     for _ in range(reps):
         for key, spec in specs.items():
             settle(1.0)
-            samples[key].append(timed(lambda spec=spec: run_scenario(spec, seed))[0])
+            samples[key].append(timed(lambda spec=spec: run(spec, seed=seed))[0])
     for key in rows:
         rows[key].update(summary(samples[key]))
     keys = list(rows)

@@ -1,47 +1,42 @@
 """bordersim: an agent-based model of the multi-actor fight against ISIS on the Iraq-Syria border.
 
-Every front end (CLI, sweep worker, browser app, tests, benchmarks) builds and runs the model the
-same way, through :func:`build_model` and :func:`run_scenario`.
+Every front end (CLI, sweep worker, classroom page, notebooks, tests, benchmarks) builds and runs the
+model the same way::
+
+    import sim
+    scenario = sim.load("pockets_2018", set={"channels.deconfliction": False})
+    result = sim.run(scenario, seed=1, days=120)       # or sim.run("pockets_2018", ...)
+    model = sim.BorderModel(scenario=scenario, rng=1)   # a Mesa model, one step a day
+
+Names are imported on first use, so ``bordersim --help`` does not load Mesa or pandas.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from sim.lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:
-    from sim.model import BorderModel
-    from sim.runner import RunResult
-    from sim.scenario import Scenario
+__getattr__ = lazy_getattr(__name__, {"load": "api", "run": "api", "Result": "api", "BorderModel": "model"})
 
-
-def build_model(scenario: Scenario, seed: int) -> BorderModel:
-    """A fresh model for (scenario, seed); imports Mesa lazily so the CLI starts fast."""
-    from sim.model import BorderModel
-
-    return BorderModel(scenario, seed)
-
-
-def run_scenario(scenario: Scenario, seed: int, days: int | None = None) -> RunResult:
-    """Run ``scenario`` with ``seed`` for its days (or ``days``) and return the recorded result."""
-    from sim.runner import run
-
-    return run(scenario, seed, days)
+# The folders whose code or data computes a run; everything else in sim/ is a front end (CLI, page,
+# sweeps, report, render) and may change without invalidating stored runs.
+MODEL_FOLDERS = ("model", "channels", "scenario", "geography", "data")
 
 
 def model_fingerprint() -> str:
-    """A hash of the code that computes a run (not the front ends), so stored sweep runs made by
-    another version of the model are recomputed instead of reused."""
+    """A hash of the code and data that compute a run (the folders in ``MODEL_FOLDERS``), so stored
+    sweep runs made by another version of the model are recomputed instead of reused."""
     import hashlib
     from pathlib import Path
 
     root = Path(__file__).resolve().parent
-    front_ends = {"cli.py", "catalog.py", "docs_gen.py", "sources.py", "validation.py", "animate.py"}
     digest = hashlib.sha256()
-    files = [p for p in sorted(root.rglob("*.py")) if p.name not in front_ends
-             and not p.name.startswith("app") and p.parent.name not in {"sweep", "report", "render"}]
-    for path in files + sorted(root.glob("data/*.yaml")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+    for folder in MODEL_FOLDERS:
+        for path in sorted(p for p in (root / folder).rglob("*") if p.suffix in {".py", ".yaml"}):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+__all__ = ["BorderModel", "Result", "__version__", "load", "model_fingerprint", "run"]

@@ -19,31 +19,27 @@ from sim.errors import ScenarioError
 EXIT_USER_ERROR = 2
 
 
-def project_root() -> Path:
-    """The folder holding scenarios/ and experiments/: the working directory, else the checkout."""
-    here = Path.cwd()
-    if (here / "scenarios").is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent
-
-
 def _seed(text: str) -> int:
+    from sim.scenario.limits import seed_problem
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"seed must be a whole number, got {text!r}") from None
-    if value < 0 or value >= 2**63:
-        raise argparse.ArgumentTypeError(f"seed must be between 0 and 2**63-1, got {value}")
+    if problem := seed_problem(value):
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
 def _days(text: str) -> int:
+    from sim.scenario.limits import days_problem
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"days must be a whole number, got {text!r}") from None
-    if not 1 <= value <= 3650:
-        raise argparse.ArgumentTypeError(f"days must be between 1 and 3650, got {value}")
+    if problem := days_problem(value):
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
@@ -71,18 +67,28 @@ def output_file(path: str, suffixes: tuple[str, ...], option: str) -> Path:
     return out
 
 
-def _load(path: str, overrides: list[str] | None, days: int | None = None):
-    from sim.scenario import load_scenario
+def _load(name: str, overrides: list[str] | None, days: int | None = None):
+    """A scenario by name (``bordersim list``) or path, with ``--set`` and ``--days``."""
+    from sim.scenario.catalog import load
 
-    overrides = list(overrides or [])
-    if days is not None:
-        overrides.append(f"days={days}")
-    return load_scenario(path, overrides)
+    return load(name, overrides or [], days)
+
+
+def _find(name: str, kind: str = "scenarios") -> Path:
+    from sim.scenario.catalog import find
+
+    return find(name, kind)
+
+
+def project_root() -> Path:
+    from sim.scenario.catalog import project_root
+
+    return project_root()
 
 
 # ---------------------------------------------------------------- commands
 def cmd_list(args) -> int:
-    from sim.catalog import list_entries
+    from sim.scenario.catalog import list_entries
 
     for kind, entries in list_entries(project_root()).items():
         print(f"{kind}:")
@@ -100,7 +106,7 @@ def cmd_validate(args) -> int:
     failures = []
     for path in args.files:
         try:
-            scenario = load_scenario(path, args.set or [])
+            scenario = load_scenario(_find(path), args.set or [])
         except ScenarioError as err:
             failures.append(err)
             print(err, file=sys.stderr)
@@ -110,12 +116,12 @@ def cmd_validate(args) -> int:
 
 
 def cmd_map(args) -> int:
-    from sim import build_model
+    from sim import BorderModel
     from sim.render import save_map
 
     output = output_file(args.output, (".png",), "--output")
     scenario = _load(args.scenario, args.set)
-    model = build_model(scenario, args.seed)
+    model = BorderModel(scenario=scenario, rng=args.seed)
     out = save_map(model, output)
     print(f"map of {scenario.name} written to {out}")
     return 0
@@ -125,7 +131,7 @@ def cmd_run(args) -> int:
     own = getattr(args, "own_process", False)
     if own:  # imports (Mesa, pandas, SciPy) take 10 % less time without the collector walking them
         gc.disable()
-    from sim import run_scenario
+    from sim import run
     from sim.outputs import prepare_out_dir
     from sim.run_outputs import print_summary, write_run_outputs
 
@@ -140,11 +146,11 @@ def cmd_run(args) -> int:
             plotter = PlotProcess(scenario, out)  # draws while the model runs
     try:
         if own:
-            import sim.runner  # noqa: F401  (Mesa and pandas, still without the collector)
+            import sim.api  # noqa: F401  (Mesa and pandas, still without the collector)
 
             gc.enable()
             gc.freeze()  # what the imports made is never garbage: later collections skip it
-        result = run_scenario(scenario, args.seed)
+        result = run(scenario, seed=args.seed)
         files = write_run_outputs(result, out, plots=not args.no_plots, plotter=plotter)
     finally:
         if plotter is not None:
@@ -166,7 +172,8 @@ def _count(text: str) -> int:
 def cmd_sweep(args) -> int:
     from sim.sweep.runner import run_sweep
 
-    stats = run_sweep(args.experiment, args.out, workers=args.workers, scheduler=args.scheduler,
+    stats = run_sweep(_find(args.experiment, "experiments"), args.out, workers=args.workers,
+                      scheduler=args.scheduler,
                       dask_local=args.dask_local, force=args.force, retry_failed=args.retry_failed,
                       progress=True if args.progress else None)
     print(stats.line())
@@ -199,7 +206,8 @@ def cmd_compare(args) -> int:
 
     if args.out:
         output_file(args.out, (".csv",), "--out")
-    table = compare(args.a, args.b, reps=args.reps, overrides=args.set or [], days=args.days, seed=args.seed,
+    table = compare(_find(args.a), _find(args.b), reps=args.reps, overrides=args.set or [], days=args.days,
+                    seed=args.seed,
                     workers=args.workers)
     print(format_table(table, args.a, args.b))
     if args.out:
@@ -212,7 +220,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from sim.app_server import is_loopback, listen_problem, serve
+    from sim.app.server import is_loopback, listen_problem, serve
 
     if not 0 < args.port < 65536:
         print(f"bordersim: --port must be between 1 and 65535, got {args.port}", file=sys.stderr)
@@ -228,17 +236,17 @@ def cmd_demo(args) -> int:
 
 
 def cmd_animate(args) -> int:
-    from sim.animate import animate_cli
+    from sim.render.animate import animate_cli
 
     scenario = _load(args.scenario, args.set, args.days)
     return animate_cli(scenario, args.seed, Path(args.output), fps=args.fps, dpi=args.dpi)
 
 
 def cmd_sources(args) -> int:
-    from sim.sources import report, shipped
+    from sim.scenario.sources import report, shipped
 
     root = project_root()
-    paths = [Path(f) for f in args.scenarios] or shipped(root)
+    paths = [_find(f) for f in args.scenarios] or shipped(root)
     return report(paths, root=root, with_defaults=args.defaults)
 
 

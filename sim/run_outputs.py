@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from sim.outputs import atomic_write, write_json
 
 if TYPE_CHECKING:
+    from sim.model.runner import RunResult
     from sim.render.process import PlotProcess
-    from sim.runner import RunResult
 
 
 def write_run_outputs(result: RunResult, out: Path, *, plots: bool = True,

@@ -21,7 +21,7 @@ def tiny(tmp_path_factory) -> str:
 @pytest.fixture
 def small_maps(monkeypatch):
     """Sessions draw postage-stamp maps; the browser tests keep the real size."""
-    import sim.app_session as app_session
+    import sim.app.session as app_session
 
     monkeypatch.setattr(app_session, "MAP_FIGSIZE", (4.0, 3.8))
     monkeypatch.setattr(app_session, "MAP_DPI", 40)

@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import build_model
-from sim.agents import AirWing
+from sim import BorderModel
 from sim.errors import ScenarioError
 from sim.geography import COUNTRY_IRAQ
+from sim.model.agents import AirWing
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,8 @@ POCKETS = ROOT / "scenarios" / "pockets_2018.yaml"
 
 
 def coalition(share: str, seed: int = 1, *extra: str):
-    model = build_model(load_scenario(POCKETS, [f"air.coalition.iraq_share={share}", *extra]), seed)
+    scenario = load_scenario(POCKETS, [f"air.coalition.iraq_share={share}", *extra])
+    model = BorderModel(scenario=scenario, rng=seed)
     wing = next(w for w in model.agents_by_type[AirWing] if w.wing == "coalition")
     return model, wing
 

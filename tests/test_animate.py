@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sim import build_model
-from sim.animate import MapFrames, ffmpeg_path, run_title, write_animation
+from sim import BorderModel
 from sim.cli import main
+from sim.render.animate import MapFrames, ffmpeg_path, run_title, write_animation
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ COARSE = ["grid.cell_deg=0.25"]
 
 
 def coarse_model(days: int = 4, seed: int = 2):
-    return build_model(load_scenario(POCKETS, [*COARSE, f"days={days}"]), seed)
+    return BorderModel(scenario=load_scenario(POCKETS, [*COARSE, f"days={days}"]), rng=seed)
 
 
 def test_gif_has_one_frame_per_day_and_no_leftovers(tmp_path):

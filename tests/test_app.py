@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.app_charts import events_chart, fighters_chart, pocket_chart
-from sim.app_server import is_loopback
-from sim.app_session import Session, map_title
-from sim.app_state import (
+from sim.app.charts import events_chart, fighters_chart, pocket_chart
+from sim.app.server import is_loopback
+from sim.app.session import Session, map_title
+from sim.app.state import (
     MAX_MODELS,
     SEED_MAX,
     Classroom,
@@ -75,16 +75,16 @@ def test_pair_shares_scenario_and_seed_and_differs_only_in_channels(tiny):
     assert len(room.sides) == MAX_MODELS
     a, b = (s.model for s in room.sides)
     assert a.seed == b.seed == 3
-    assert a.spec.channels.deconfliction is True and b.spec.channels.deconfliction is False
-    others = [k for k in a.spec.channels.as_dict() if k != "deconfliction"]
-    assert all(getattr(a.spec.channels, k) == getattr(b.spec.channels, k) for k in others)
+    assert a.scenario.channels.deconfliction is True and b.scenario.channels.deconfliction is False
+    others = [k for k in a.scenario.channels.as_dict() if k != "deconfliction"]
+    assert all(getattr(a.scenario.channels, k) == getattr(b.scenario.channels, k) for k in others)
     assert room.sides[1].label != room.sides[0].label
 
 
 def test_models_step_together_and_stop_at_the_last_day(tiny):
     room = Classroom(setup_for(tiny, compare=True))
     assert room.step(2) == 2 and room.day == 2
-    assert [s.model.day for s in room.sides] == [2, 2]
+    assert [s.model.steps for s in room.sides] == [2, 2]
     assert room.step(100) == room.days - 2
     assert room.finished and room.step(1) == 0
     assert all(len(s.rows) == room.days + 1 for s in room.sides)
@@ -117,7 +117,7 @@ def test_sessions_are_independent(tiny):
 
 
 def test_server_bounds_the_number_of_pages_with_models(tiny, monkeypatch):
-    import sim.app_session as app_session
+    import sim.app.session as app_session
 
     first = Session()
     assert first.rebuild(setup_for(tiny)) is None
@@ -159,7 +159,7 @@ def test_charts_count_events_cumulatively(tiny):
                                          ("socket.getaddrinfo", ("cdn.jsdelivr.net", 443, 0, 1, 0)),
                                          ("socket.getaddrinfo", (b"pypi.org", 443, 0, 1, 0))])
 def test_outbound_connections_are_refused(event, args):
-    from sim.app_server import outbound_guard
+    from sim.app.server import outbound_guard
 
     with pytest.raises(ConnectionRefusedError, match="outbound"):
         outbound_guard()(event, args)
@@ -172,7 +172,7 @@ def test_outbound_connections_are_refused(event, args):
                                          ("socket.getaddrinfo", ("192.168.1.5", 80, 0, 1, 0)),
                                          ("open", ("/etc/hosts", "r", 0))])
 def test_local_connections_pass(event, args):
-    from sim.app_server import outbound_guard
+    from sim.app.server import outbound_guard
 
     assert outbound_guard("192.168.1.5")(event, args) is None  # a refusal raises
 
@@ -181,7 +181,7 @@ def test_offline_mode_refuses_cdn_fetches(monkeypatch):
     import solara.server.cdn_helper as cdn_helper
     import solara.server.settings as settings
 
-    from sim.app_server import go_offline
+    from sim.app.server import go_offline
 
     monkeypatch.setattr(cdn_helper, "fetch_from_cdn", cdn_helper.fetch_from_cdn)
     monkeypatch.setattr(settings.telemetry, "mixpanel_enable", True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from sim.app_browser import (
+from browser import (
     CHROMIUM,
     RIPPLE,
     VIEWPORT,

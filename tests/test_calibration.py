@@ -78,19 +78,19 @@ def _scenario(name: str, overrides: tuple[str, ...] = ()):
 
 def _pockets_run(scenario, seed: int) -> dict[str, float]:
     """One pockets_2018 run, every strike logged (wing, country, kills) by wrapping model.strike."""
-    model = BorderModel(scenario, seed)
+    model = BorderModel(scenario=scenario, rng=seed)
     log: list[tuple[int, str, int, float]] = []
     strike = model.strike
 
     def logged(wing, target, rng):
         before = target.strength
         strike(wing, target, rng)
-        log.append((model.day, wing.wing, int(model.theater.country[target.cell.coordinate]),
+        log.append((model.steps, wing.wing, int(model.theater.country[target.cell.coordinate]),
                     before - target.strength))
 
     model.strike = logged
     iraqi_in_syria = []
-    while model.day < WEEK or (len(iraqi_in_syria) < 2 and model.day < MAX_DAYS):
+    while model.steps < WEEK or (len(iraqi_in_syria) < 2 and model.steps < MAX_DAYS):
         model.step()
         iraqi_in_syria = [k for _, w, c, k in log if w == "iraqi" and c == COUNTRY_SYRIA]
     week = [(w, c) for d, w, c, _ in log if d <= WEEK and w == "coalition"]
@@ -106,7 +106,7 @@ def _pockets_run(scenario, seed: int) -> dict[str, float]:
 
 
 def _deir_ezzor_run(scenario, seed: int) -> dict[str, float]:
-    model = BorderModel(scenario, seed).run(MONTH)
+    model = BorderModel(scenario=scenario, rng=seed).run(MONTH)
     ts = model.datacollector.get_model_vars_dataframe()
     return {"rival_incidents_month": float(ts["incidents"].sum()),
             "rival_air_incidents_month": float(ts["air_incidents"].sum())}

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import build_model, run_scenario
+from sim import BorderModel, run
 from sim.channels import REGISTRY
 from sim.geography import COUNTRY_IRAQ
 from sim.scenario import CHANNELS, load_scenario
@@ -17,7 +17,7 @@ RIVALS = ROOT / "tests" / "data" / "model" / "rivals.yaml"
 
 def model_with(path=POCKETS, seed=1, **channels):
     overrides = [f"channels.{k}={'true' if v else 'false'}" for k, v in channels.items()]
-    return build_model(load_scenario(path, overrides), seed)
+    return BorderModel(scenario=load_scenario(path, overrides), rng=seed)
 
 
 def cell_at(model, lon, lat):
@@ -73,9 +73,8 @@ def test_without_deconfliction_wings_hold_back_near_rival_forces():
 def test_rival_units_at_close_quarters_clash_often_without_the_line_and_rarely_with_it():
     def incidents(line: bool) -> float:
         totals = [
-            run_scenario(
-                load_scenario(RIVALS, [f"channels.deconfliction={str(line).lower()}"]), seed
-            ).summary["incidents"]
+            run(load_scenario(RIVALS, [f"channels.deconfliction={str(line).lower()}"]), seed=seed
+                ).summary["incidents"]
             for seed in range(5)
         ]
         return float(np.mean(totals))
@@ -119,6 +118,6 @@ def test_turkish_sting_cuts_isis_cohesion_on_its_day():
 def test_switching_each_channel_changes_the_run(channel):
     base = load_scenario(POCKETS, ["days=60"])
     flipped = base.with_changes({f"channels.{channel}": not getattr(base.channels, channel)})
-    a = run_scenario(base, 3).timeseries
-    b = run_scenario(flipped, 3).timeseries
+    a = run(base, seed=3).timeseries
+    b = run(flipped, seed=3).timeseries
     assert not a.equals(b)

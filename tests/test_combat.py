@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from sim.combat import area_fire_coefficient, mixed_law, square_law
+from sim.model.laws.lanchester import area_fire_coefficient, mixed_law, square_law
 
 
 def _integrate(rhs, x0, y0, t):

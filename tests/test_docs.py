@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sim.docs_gen import refresh_text
+from tools.docs_gen import refresh_text
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -17,7 +17,7 @@ ODD_HEADINGS = [
 def test_generated_tables_are_fresh():
     for path in DOCS.glob("*.md"):
         text = path.read_text(encoding="utf-8")
-        assert refresh_text(text) == text, f"{path.name} is stale: run python -m sim.docs_gen"
+        assert refresh_text(text) == text, f"{path.name} is stale: run python -m tools.docs_gen"
 
 
 def test_odd_headings_in_order():

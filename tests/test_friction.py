@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import build_model
-from sim.agents import AirWing
-from sim.factions import CAMP_SAA
-from sim.friction import air_incident, incident_probability
+from sim import BorderModel
+from sim.model.agents import AirWing
+from sim.model.factions import CAMP_SAA
+from sim.model.phases.friction import air_incident, incident_probability
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,7 @@ DEIR_EZZOR = ROOT / "scenarios" / "deir_ezzor_2017.yaml"
 
 
 def model_with(*overrides: str, seed: int = 0):
-    return build_model(load_scenario(DEIR_EZZOR, list(overrides)), seed)
+    return BorderModel(scenario=load_scenario(DEIR_EZZOR, list(overrides)), rng=seed)
 
 
 def test_an_air_incident_has_the_air_rate_and_the_lines_factor():

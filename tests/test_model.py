@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import build_model, run_scenario
-from sim.factions import CONTROL_ISIS
+from sim import BorderModel, run
+from sim.model.factions import CONTROL_ISIS
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,19 +20,19 @@ def pockets():
 
 @pytest.fixture(scope="module")
 def historical(pockets):
-    return run_scenario(pockets, 1)
+    return run(pockets, seed=1)
 
 
 def test_same_seed_same_run_byte_for_byte(pockets):
-    a = run_scenario(pockets, 7, days=40)
-    b = run_scenario(pockets, 7, days=40)
+    a = run(pockets, seed=7, days=40)
+    b = run(pockets, seed=7, days=40)
     assert a.timeseries.to_csv() == b.timeseries.to_csv()
     assert a.summary == b.summary
 
 
 def test_different_seeds_differ(pockets):
-    a = run_scenario(pockets, 1, days=40).timeseries
-    b = run_scenario(pockets, 2, days=40).timeseries
+    a = run(pockets, seed=1, days=40).timeseries
+    b = run(pockets, seed=2, days=40).timeseries
     assert not a.equals(b)
 
 
@@ -60,7 +60,7 @@ def test_pocket_areas_add_up_to_the_isis_area(historical, pockets):
 
 def test_isis_fighters_only_fall_through_recorded_causes(pockets):
     """Fighters are lost only to strikes and combat (reinforcement moves them between cells)."""
-    ts = run_scenario(pockets, 3, days=60).timeseries
+    ts = run(pockets, seed=3, days=60).timeseries
     drop = ts["isis_fighters"].iloc[0] - ts["isis_fighters"].iloc[-1]
     killed = ts["isis_killed_by_air"].sum() + ts["isis_killed_in_combat"].sum()
     assert drop == pytest.approx(killed, rel=1e-3, abs=1.0)
@@ -69,7 +69,7 @@ def test_isis_fighters_only_fall_through_recorded_causes(pockets):
 def test_control_layer_is_a_mesa_property_layer_and_matches_pockets(pockets):
     from sim.geography import layer
 
-    model = build_model(pockets, 1)
+    model = BorderModel(scenario=pockets, rng=1)
     assert layer(model.grid, "control") is model.control
     assert (model.control[model.pocket_masks[0]] == CONTROL_ISIS).all()
 
@@ -85,16 +85,16 @@ def test_summary_milestones_are_consistent(historical):
 
 def test_seed_must_be_a_non_negative_integer(pockets):
     with pytest.raises(ValueError):
-        build_model(pockets, -1)
+        BorderModel(scenario=pockets, rng=-1)
     with pytest.raises(ValueError):
-        build_model(pockets, 1.5)
+        BorderModel(scenario=pockets, rng=1.5)
 
 
 def test_dated_events_change_channels_mid_run(pockets):
     scenario = pockets.with_changes({"channels.coalition_support": False, "days": 40})
     with_event = scenario.with_changes({"events": [{"day": 20, "set": {"channels.coalition_support": True}}]})
-    model = build_model(with_event, 1)
+    model = BorderModel(scenario=with_event, rng=1)
     model.run(19)
-    assert not model.spec.channels.coalition_support
+    assert not model.scenario.channels.coalition_support
     model.run(1)
-    assert model.spec.channels.coalition_support
+    assert model.scenario.channels.coalition_support

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.intel import detection_probability, ground_hazard, pool_detections
-from sim.pockets import label_components, match_components, pocket_areas
+from sim.model.laws.detection import detection_probability, ground_hazard, pool_detections
+from sim.model.laws.pockets import label_components, match_components, pocket_areas
 
 
 def test_components_are_eight_connected_and_matched_to_named_pockets():

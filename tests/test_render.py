@@ -13,9 +13,9 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
 
-from sim import build_model
-from sim.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_SAA, CONTROL_SDF
+from sim import BorderModel
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, GridSpec, build_theater
+from sim.model.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_SAA, CONTROL_SDF
 from sim.render import (
     CONTROL_COLORS,
     FACTION_COLORS,
@@ -66,8 +66,8 @@ def _fake_model(spec: GridSpec = SMALL_BOX):
     units = [agent(w // 6 * (i + 1), h // 4 + 3 * i, 800.0, f) for i, f in enumerate(factions)]
     cells = [agent(w // 3, h // 2, 150.0), agent(w // 3 + 2, h // 2 + 1, 60.0)]
     return SimpleNamespace(
-        theater=t, control=control, day=12, date=dt.date(2018, 4, 13),
-        spec=SimpleNamespace(name="fake", title="A small test box",
+        theater=t, control=control, steps=12, date=dt.date(2018, 4, 13),
+        scenario=SimpleNamespace(name="fake", title="A small test box",
                              pockets={"test": SimpleNamespace(label="Test pocket", polygon=ring)}),
         pocket_names=("test",), pocket_km2=np.array([1234.0, 0.0]),
         ground_units=lambda: units, isis_cells=lambda: cells,
@@ -76,7 +76,7 @@ def _fake_model(spec: GridSpec = SMALL_BOX):
 
 @pytest.fixture(scope="module")
 def model():
-    return build_model(load_scenario(POCKETS), seed=1)
+    return BorderModel(scenario=load_scenario(POCKETS), rng=1)
 
 
 def _timeseries(days: int = 30) -> pd.DataFrame:
@@ -190,9 +190,9 @@ def test_timeseries_axes_and_lines(tmp_path):
 
 
 def test_timeseries_of_a_real_run(model):
-    from sim import run_scenario
+    from sim import run
 
-    result = run_scenario(model.spec, 1, days=10)
-    labels = {k: p.label for k, p in model.spec.pockets.items()}
+    result = run(model.scenario, seed=1, days=10)
+    labels = {k: p.label for k, p in model.scenario.pockets.items()}
     fig = plot_timeseries(result.timeseries, labels)
     assert len(fig.axes[0].get_lines()) == len(labels)

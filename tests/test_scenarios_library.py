@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import build_model
+from sim import BorderModel
 from sim.geography import load_gazetteer
 from sim.scenario import Params, load_scenario
-from sim.sources import entries, extends_of, markdown, missing, shipped, show
+from sim.scenario.sources import entries, extends_of, markdown, missing, shipped, show
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -96,7 +96,7 @@ def test_variants_flip_one_channel_or_the_dated_events(library):
 
 def test_docs_scenarios_md_is_current():
     committed = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    assert committed == markdown(FILES), "run: python -m sim.sources --write-docs"
+    assert committed == markdown(FILES), "run: python -m sim.scenario.sources --write-docs"
 
 
 def test_markdown_lists_every_scenario_and_quote(library):
@@ -110,12 +110,12 @@ def test_markdown_lists_every_scenario_and_quote(library):
 
 @pytest.mark.parametrize("name", BASES)
 def test_each_base_scenario_builds_and_steps(library, name):
-    model = build_model(library[name], seed=3)
+    model = BorderModel(scenario=library[name], rng=3)
     assert model.initial_isis_fighters == pytest.approx(
         sum(f.fighters for f in library[name].forces if f.faction == "ISIS"))
     assert all(area > 0 for area in model.pocket_km2[:-1])  # every named pocket starts ISIS-held
     model.run(3)
-    assert model.day == 3 and model.isis_fighters() < model.initial_isis_fighters
+    assert model.steps == 3 and model.isis_fighters() < model.initial_isis_fighters
 
 
 # ---------------------------------------------------------------- figures of the articles
@@ -160,7 +160,7 @@ def test_resurgence_2020_coalition_returns_on_day_25(library):
     s = library["resurgence_2020"]
     assert not s.channels.coalition_support
     assert [(e.day, e.set) for e in s.events] == [(25, {"channels.coalition_support": True})]
-    model = build_model(s, seed=1).run(40)
+    model = BorderModel(scenario=s, rng=1).run(40)
     ts = model.datacollector.get_model_vars_dataframe()
     assert ts.loc[ts.day <= 25, "strikes_coalition"].sum() == 0
     assert ts.loc[ts.day > 25, "strikes_coalition"].sum() > 0

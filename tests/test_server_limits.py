@@ -1,7 +1,7 @@
 """The classroom server's limits: what one page may ask for, sessions kept apart under load, and the
 address it listens on (loopback unless told, with a warning when it is not).
 
-The rules live in sim/app_state.py and sim/app_session.py (no browser needed); the address is checked
+The rules live in sim/app/state.py and sim/app/session.py (no browser needed); the address is checked
 on a real `bordersim demo` process. tests/test_app.py has the page-count bound and seed parsing.
 """
 
@@ -20,9 +20,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-import sim.app_state as app_state
-from sim.app_session import Session
-from sim.app_state import (
+import sim.app.state as app_state
+from sim.app.session import Session
+from sim.app.state import (
     MAX_CELLS,
     MAX_MODELS,
     MAX_SPEED,
@@ -52,7 +52,7 @@ def test_a_page_never_runs_past_the_day_limit(tiny, monkeypatch):
     room = Classroom(setup_for(tiny))
     assert load_cached(tiny).days == 8 and room.days == 5
     assert room.step(1000) == 5 and room.finished and room.step(1) == 0
-    assert all(s.model.day == 5 for s in room.sides)
+    assert all(s.model.steps == 5 for s in room.sides)
 
 
 def test_a_page_runs_at_most_two_models_however_many_sides_it_sends(tiny):

@@ -1,4 +1,5 @@
-"""Distance queries between agents (sim.spatial): the fast paths agree with the plain definitions."""
+"""Distance queries between agents (sim.model.space.distances): the fast paths agree with the plain
+definitions."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import spatial
 from sim.geography import build_theater
+from sim.model.space import distances as spatial
 from sim.scenario import load_scenario
 
 

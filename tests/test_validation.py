@@ -1,4 +1,4 @@
-"""sim.validation: the numerical integration, the engagement recorder, the effects table, the doc blocks."""
+"""tools.validation: the numerical integration, the engagement recorder, the effects table, the doc blocks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import combat, validation
+from sim.model.laws import lanchester as combat
 from sim.scenario import load_scenario
+from tools import validation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,9 +62,9 @@ def test_recorded_engagements_exercise_every_branch_of_the_area_fire_formula(eng
 def test_recording_does_not_change_the_run():
     spec = load_scenario(ROOT / "scenarios/pockets_2018.yaml")
     recorded = validation.EngagementRecorder(spec, 4).run(20)
-    from sim import build_model
+    from sim import BorderModel
 
-    plain = build_model(spec, 4).run(20)
+    plain = BorderModel(scenario=spec, rng=4).run(20)
     assert recorded.row == plain.row and recorded.totals == plain.totals
     assert len(recorded.engagements) == recorded.totals["engagements"] > 0
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.agents import GroundUnit, IsisCell
     from sim.model import BorderModel
+    from sim.model.agents import GroundUnit, IsisCell
 
 
 class Channel:

@@ -8,7 +8,7 @@ Force flies fewer sorties after the coalition technicians left Balad (004), but 
 from __future__ import annotations
 
 from sim.channels.base import Channel
-from sim.zones import iraq
+from sim.model.space.zones import iraq
 
 
 class CoalitionSupport(Channel):

@@ -7,8 +7,8 @@ Kamal that killed 36 ISIS militants), with targets passed between the two govern
 from __future__ import annotations
 
 from sim.channels.base import Channel
-from sim.factions import CAMP_IRAQ, CAMP_SAA
-from sim.zones import saa_side
+from sim.model.factions import CAMP_IRAQ, CAMP_SAA
+from sim.model.space.zones import saa_side
 
 
 class DamascusBaghdad(Channel):

@@ -8,8 +8,8 @@ of forces makes them, and air wings hold back strikes close to the rival camp's 
 from __future__ import annotations
 
 from sim.channels.base import Channel
-from sim.factions import AIR_WINGS, CAMP_SAA, CAMP_SDF
-from sim.zones import near_units
+from sim.model.factions import AIR_WINGS, CAMP_SAA, CAMP_SDF
+from sim.model.space.zones import near_units
 
 _RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 

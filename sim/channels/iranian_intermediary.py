@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.channels.base import Channel
-from sim.factions import CAMP_IRAQ, CAMP_SAA
-from sim.spatial import xy
-from sim.zones import saa_side
+from sim.model.factions import CAMP_IRAQ, CAMP_SAA
+from sim.model.space.distances import xy
+from sim.model.space.zones import saa_side
 
 _SYNCHRONISED = ("ISF", "PMF", "SAA")
 

@@ -8,9 +8,9 @@ raids are blunted, and the two camps pool their intelligence.
 from __future__ import annotations
 
 from sim.channels.base import Channel
-from sim.factions import CAMP_IRAQ, CAMP_SDF
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
-from sim.zones import iraq, sdf_side
+from sim.model.factions import CAMP_IRAQ, CAMP_SDF
+from sim.model.space.zones import iraq, sdf_side
 
 
 class IsfSdfCoordination(Channel):

@@ -18,7 +18,7 @@ class TurkishSting(Channel):
 
     def on_day(self, model):
         p = model.params
-        if not self.active or model.day != round(p.sting_day):
+        if not self.active or model.steps != round(p.sting_day):
             return
         loss = p.sting_leaders_arrested * p.cohesion_loss_per_leader
         for cell in model.isis_cells():

@@ -20,9 +20,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from scipy.ndimage import distance_transform_edt
 
-from sim.factions import CONTROL_NAMES, CONTROL_NONE
 from sim.geography import COUNTRY_IRAQ, COUNTRY_OTHER, COUNTRY_SYRIA, load_gazetteer, load_geodata
 from sim.geography.spec import EARTH_RADIUS_KM
+from sim.model.factions import CONTROL_NAMES, CONTROL_NONE
 from sim.render.labels import FAR, LabelPlacer
 from sim.render.style import (
     BORDER_COLOR,
@@ -140,8 +140,8 @@ def _draw_pocket_outlines(ax: Axes, spec) -> None:
 def _label_pockets(model, placer: LabelPlacer, soft: int) -> None:
     """Every pocket gets its label (with today's area), even in a crowd."""
     areas = _pocket_areas(model)
-    for key, ring in _pocket_rings(model.spec).items():
-        pocket = model.spec.pockets[key]
+    for key, ring in _pocket_rings(model.scenario).items():
+        pocket = model.scenario.pockets[key]
         text = pocket.label if key not in areas else f"{pocket.label}\n{areas[key]:,.0f} km²"
         top, bottom = ring[np.argmax(ring[:, 1])], ring[np.argmin(ring[:, 1])]
         east, west = ring[np.argmax(ring[:, 0])], ring[np.argmin(ring[:, 0])]
@@ -330,9 +330,9 @@ def _legend(ax: Axes, spec) -> None:
 
 
 def default_title(model) -> str:
-    title = getattr(model.spec, "title", None) or getattr(model.spec, "name", "")
+    title = getattr(model.scenario, "title", None) or getattr(model.scenario, "name", "")
     date = getattr(model, "date", None)
-    when = f"Day {model.day}" + (f" \u00b7 {date.day} {date:%B %Y}" if date is not None else "")
+    when = f"Day {model.steps}" + (f" \u00b7 {date.day} {date:%B %Y}" if date is not None else "")
     return f"{title}\n{when}" if title else when
 
 
@@ -400,7 +400,7 @@ def draw_map(model, ax: Axes | None = None, *, title: str | None = None, legend:
     if ax is None:
         fig = new_figure()
         ax = fig.add_axes(MAP_RECT if legend else FULL_RECT)
-    draw_day(draw_base(ax, model.theater, model.spec, legend=legend), model, title=title)
+    draw_day(draw_base(ax, model.theater, model.scenario, legend=legend), model, title=title)
     return ax.figure
 
 

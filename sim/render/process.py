@@ -38,7 +38,7 @@ def can_fork() -> bool:
 
 def _inputs(result, scenario) -> dict:
     """What the pictures need from a finished run: small and picklable."""
-    spec = result.model.spec
+    spec = result.model.scenario
     return {"table": {name: result.timeseries[name].to_numpy() for name in result.timeseries.columns},
             "labels": {key: pocket.label for key, pocket in spec.pockets.items()},
             "title": spec.title, "day": MapSnapshot.of(result.model, scenario)}
@@ -57,7 +57,7 @@ def draw_plots(result, out: Path) -> list[Path]:
 
     model = result.model
     ts = _timeseries(_inputs(result, None), out)
-    return [ts, MapPainter(model.theater, model.spec, DPI).save(model, out / MAP)]
+    return [ts, MapPainter(model.theater, model.scenario, DPI).save(model, out / MAP)]
 
 
 class PlotProcess:
@@ -115,10 +115,10 @@ def _draw_when_sent(read: int, write: int, scenario, theater, out: Path) -> int:
     inputs = pickle.loads(data)
     day = inputs["day"]
     day.theater = theater
-    if day.spec is None:
-        day.spec = scenario
+    if day.scenario is None:
+        day.scenario = scenario
     else:  # an event changed the scenario: the static layers may differ
-        painter = MapPainter(theater, day.spec, DPI)
+        painter = MapPainter(theater, day.scenario, DPI)
     def timeseries() -> int:
         _timeseries(inputs, out)
         return 0

@@ -29,7 +29,7 @@ class Marker(NamedTuple):
 
 @dataclass
 class MapSnapshot:
-    day: int
+    steps: int  # the day, named as the model names it (Mesa's step counter)
     date: dt.date | None
     control: np.ndarray
     pocket_names: tuple[str, ...]
@@ -37,7 +37,7 @@ class MapSnapshot:
     units: list[Marker]
     cells: list[Marker]
     #: The scenario as the day ended, or None when no event changed it (the receiver has it).
-    spec: Any = None
+    scenario: Any = None
     theater: Any = field(default=None, repr=False)  # not sent: the receiver has built it
 
     @classmethod
@@ -48,10 +48,10 @@ class MapSnapshot:
 
         live = [a for a in model.ground_units() if getattr(a, "cell", None) is not None]
         cells = [a for a in model.isis_cells() if getattr(a, "cell", None) is not None]
-        return cls(model.day, getattr(model, "date", None), np.array(model.control),
+        return cls(model.steps, getattr(model, "date", None), np.array(model.control),
                    tuple(getattr(model, "pocket_names", ())), np.array(getattr(model, "pocket_km2", ())),
                    [marker(a) for a in live], [marker(c) for c in cells],
-                   None if model.spec is scenario else model.spec)
+                   None if model.scenario is scenario else model.scenario)
 
     def ground_units(self) -> list[Marker]:
         return self.units

@@ -7,8 +7,9 @@ has to second-guess its input.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sim.errors import ScenarioError
 from sim.scenario.model import (
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[str] | Mapping[str, Any] = ()) -> Scenario:
     """Read, merge (``extends``), check and resolve the scenario at ``path``.
 
     ``overrides`` are ``KEY=VALUE`` strings (``"params.raid_rate=0.1"``), applied after merging
@@ -56,5 +57,6 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         raise ScenarioError("this is an experiment file, not a scenario: run it with `bordersim sweep`",
                             file=doc.file, line=1)
     if overrides:
-        doc = overridden(doc, list(overrides), (OVERRIDE_LABEL, None))
+        doc = overridden(doc, overrides if isinstance(overrides, Mapping) else list(overrides),
+                         (OVERRIDE_LABEL, None))
     return build(doc, source_path=str(path), errors=errors)

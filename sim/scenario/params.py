@@ -18,7 +18,7 @@ class Params(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    # --- intelligence (sim.intel) ---
+    # --- intelligence (sim.model.laws.detection) ---
     detect_air_isr: float = _p(
         0.12,
         0,
@@ -87,7 +87,7 @@ class Params(BaseModel):
         2.0, 0, 20, "-", "Readiness lost per unit share of strength lost in a day"
     )
 
-    # --- combat (sim.combat) ---
+    # --- combat (sim.model.laws.lanchester) ---
     contact_km: float = _p(9.0, 0.1, 100, "km", "Range at which ground forces engage")
     area_fire: float = _p(
         4e-5,
@@ -155,7 +155,7 @@ class Params(BaseModel):
     raid_civilian_harm: float = _p(0.5, 0, 100, "index", "Civilian-harm index added per raid")
     cohesion_recovery: float = _p(0.004, 0, 1, "1/day", "Daily recovery of cohesion toward 1")
 
-    # --- friction between rival camps (sim.friction) ---
+    # --- friction between rival camps (sim.model.phases.friction) ---
     incident_range_km: float = _p(15.0, 0, 200, "km", "Rival forces closer than this may clash")
     incident_rate: float = _p(
         0.08, 0, 10, "1/day", "Daily ground-clash hazard of one close rival pair with no deconfliction"

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from sim.errors import ScenarioError, did_you_mean
+from sim.scenario.limits import MAX_DAYS
 from sim.scenario.params import Params
 from sim.scenario.tree import Doc
 
@@ -87,7 +88,7 @@ class ScenarioIn(_In):
     description: str = ""
     sources: list[str] = []
     start_date: Any
-    days: int = Field(ge=1, le=3650)
+    days: int = Field(ge=1, le=MAX_DAYS)
     grid: GridIn = GridIn()
     channels: ChannelsIn
     forces: list[ForceIn] = Field(min_length=1)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError, did_you_mean
+from sim.scenario import limits
 from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep import outcomes as oc
 from sim.sweep.checker import Checker
@@ -27,7 +28,6 @@ DESIGN_KEYS = {
     "morris": ("type", "trajectories", "levels"),
 }
 MAX_RUNS = 200_000
-MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ def load_experiment(path: str | Path) -> Experiment:
     title = c.text(top.get("title"), "title", name)
     description = c.text(top.get("description"), "description", "")
     replications = c.integer(top.get("replications"), "replications", 1, 10_000, 5)
-    seed = c.integer(top.get("seed"), "seed", 0, MAX_SEED, 0)
-    days = c.integer(top.get("days"), "days", 1, 3650, None)
+    seed = c.integer(top.get("seed"), "seed", 0, limits.MAX_SEED, 0)
+    days = c.integer(top.get("days"), "days", 1, limits.MAX_DAYS, None)
     factors = _factors(c, top.get("factors"))
     design = _design(c, top.get("design"), factors, top.get("factors"))
     if c.errors:

@@ -84,12 +84,12 @@ def trajectory_columns(pockets) -> list[str]:
 
 def run_task(task: Task) -> dict:
     """Run one task; a run that raises is returned as ``status: error`` instead of stopping the sweep."""
-    from sim import run_scenario
+    from sim import run
 
     row = {"key": task.key, "point": task.point, "replication": task.replication, "seed": task.seed,
            "config_hash": task.scenario.config_hash(), **task.values}
     try:
-        result = run_scenario(task.scenario, task.seed)
+        result = run(task.scenario, seed=task.seed)
         values = extract(task.outcomes, result.summary)
         table = result.timeseries
         cols = ["day", *trajectory_columns(task.scenario.pockets)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_SEED = 2**63 - 1
+from sim.scenario.limits import MAX_SEED
 
 
 def replication_seeds(experiment_seed: int, replications: int) -> list[int]:

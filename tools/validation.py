@@ -1,11 +1,11 @@
-"""Figures and tables of docs/validation.md, so they can be refreshed: ``python -m sim.validation``.
+"""Figures and tables of docs/validation.md, so they can be refreshed: ``python -m tools.validation``.
 
-``python -m sim.validation`` (or ``combat``): integrates the Lanchester square law and Deitchman's
+``python -m tools.validation`` (or ``combat``): integrates the Lanchester square law and Deitchman's
 mixed law numerically with ``scipy.integrate.solve_ivp`` and compares the result with the closed
-forms in :mod:`sim.combat` and with the engagements the model itself fights in two scenarios
+forms in :mod:`sim.model.laws.lanchester` and with the engagements the model itself fights in two scenarios
 (recorded by a subclass of the model, with the coefficients recomputed from docs/odd.md).
 
-``python -m sim.validation effects SWEEP_DIR``: the channels' main effects from a finished sweep
+``python -m tools.validation effects SWEEP_DIR``: the channels' main effects from a finished sweep
 (after ``bordersim report SWEEP_DIR``), as a table and a figure.
 
 Both write into ``docs/validation.md`` (between ``<!-- validation:NAME -->`` markers) and
@@ -25,10 +25,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy.integrate import solve_ivp
 
-from sim import combat
-from sim.factions import CAMP_IRAQ, CAMP_SAA, CAMPS
 from sim.geography import TERRAIN_URBAN
 from sim.model import BorderModel
+from sim.model.factions import CAMP_IRAQ, CAMP_SAA, CAMPS
+from sim.model.laws import lanchester
 
 DOC = Path("docs/validation.md")
 IMG = Path("docs/img")
@@ -97,7 +97,7 @@ class EngagementRecorder(BorderModel):
         seen = self.detected.get(cell)
         detected = seen is not None and any(seen[CAMPS.index(c)] for c in camps)
         urban = bool(self.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN)
-        pincer = self.spec.channels.as_dict()["iranian_intermediary"] and {CAMP_IRAQ, CAMP_SAA} <= camps
+        pincer = self.scenario.channels.as_dict()["iranian_intermediary"] and {CAMP_IRAQ, CAMP_SAA} <= camps
         a = (p.area_fire * (1 - cell.concealment) * (p.detected_fire_bonus if detected else 1.0)
              / (p.urban_defense_factor if urban else 1.0) * (p.pincer_bonus if pincer else 1.0))
         b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
@@ -118,7 +118,7 @@ def model_engagements(runs=ENGAGEMENT_RUNS) -> pd.DataFrame:
         model = EngagementRecorder(load_scenario(path), seed)
         model.run(days)
         frame = pd.DataFrame(model.engagements)
-        frame.insert(0, "scenario", model.spec.name)
+        frame.insert(0, "scenario", model.scenario.name)
         frames.append(frame)
     eng = pd.concat(frames, ignore_index=True)
     ode = np.array([integrate(mixed_rhs(r.a, r.b), r.x0, r.y0, [1.0])[0] for r in eng.itertuples()])
@@ -141,7 +141,7 @@ def plot_law(curves, title: str, labels: list[str], name: str, img: Path) -> Pat
         for i, (side, colour) in enumerate((("X (conventional)", "tab:blue"), ("Y", "tab:red"))):
             ax.plot(fine, ode[:, i], color=colour, lw=2, label=f"{side}: solve_ivp")
             ax.plot(days[:: max(1, len(days) // 25)], closed[:: max(1, len(days) // 25), i], "o",
-                    color=colour, ms=4, mfc="none", label=f"{side}: sim.combat")
+                    color=colour, ms=4, mfc="none", label=f"{side}: sim.model.laws.lanchester")
         ax.set(title=label, xlabel="day", ylabel="fighters")
         ax.grid(alpha=0.3)
     fig.axes[0].legend(fontsize=7)
@@ -173,9 +173,10 @@ def combat_table(square_err: float, mixed_err: float, eng: pd.DataFrame) -> str:
     return "\n".join([
         "| comparison | cases | largest difference (fighters) |",
         "|---|---|---|",
-        f"| `sim.combat.square_law` vs solve_ivp, every day of the cases plotted below | {len(SQUARE_CASES)} "
+        f"| `laws.lanchester.square_law` vs solve_ivp, every day of the cases plotted below "
+        f"| {len(SQUARE_CASES)} "
         f"| {square_err:.1e} |",
-        f"| `sim.combat.mixed_law` vs solve_ivp, every day (K > 0, = 0, < 0) | {len(MIXED_CASES)} "
+        f"| `laws.lanchester.mixed_law` vs solve_ivp, every day (K > 0, = 0, < 0) | {len(MIXED_CASES)} "
         f"| {mixed_err:.1e} |",
         f"| model engagements: ISIS cell after the day vs solve_ivp | {len(eng)} | {err_y.max():.1e} |",
         f"| model engagements: attackers' losses vs solve_ivp | {len(eng)} | {err_x.max():.1e} |",
@@ -188,8 +189,8 @@ def combat_table(square_err: float, mixed_err: float, eng: pd.DataFrame) -> str:
 
 
 def run_combat(doc: Path = DOC, img: Path = IMG) -> str:
-    square_err, square = law_errors(combat.square_law, square_rhs, SQUARE_CASES)
-    mixed_err, mixed = law_errors(combat.mixed_law, mixed_rhs, MIXED_CASES)
+    square_err, square = law_errors(lanchester.square_law, square_rhs, SQUARE_CASES)
+    mixed_err, mixed = law_errors(lanchester.mixed_law, mixed_rhs, MIXED_CASES)
     plot_law(square, "Lanchester square law: dX/dt = -bY, dY/dt = -aX",
              ["a = b = 0.01: X wins", "a = 0.03, b = 0.01: X wins narrowly"], "validation_square_law.png",
              img)
@@ -291,7 +292,7 @@ def write_block(doc: Path, name: str, body: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.validation", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.validation", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="what")
     sub.add_parser("combat", help="attrition laws and the model's engagements against solve_ivp (default)")
     eff = sub.add_parser("effects", help="channel effects table and figure from a reported sweep")

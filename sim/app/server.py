@@ -1,4 +1,4 @@
-"""Serve the classroom demo (sim/app.py) with Solara, with nothing leaving the machine.
+"""Serve the classroom demo (sim/app/page.py) with Solara, with nothing leaving the machine.
 
 Solara's defaults reach out in three ways: usage telemetry, a version check against the package
 index, and a server-side proxy that fetches any front-end file missing from its local cache
@@ -19,7 +19,7 @@ import sys
 import warnings
 from pathlib import Path
 
-APP_FILE = Path(__file__).with_name("app.py")
+APP_FILE = Path(__file__).with_name("page.py")
 #: Environment for the Solara server; set before Solara reads its settings at import.
 OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",

@@ -12,16 +12,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from sim.errors import ScenarioError
+from sim.scenario import limits
 
 #: A page runs at most this many models (the side-by-side pair).
 MAX_MODELS = 2
 #: A page never runs past this day, whatever the scenario says.
-MAX_DAYS = 3650
+MAX_DAYS = limits.MAX_DAYS
 #: A page never builds a grid finer than this many cells (the shipped scenarios have 19,200).
 MAX_CELLS = 100_000
 #: Play never goes faster than this many days per second, whatever the page sends.
 MAX_SPEED = 30
-SEED_MAX = 2**63 - 1
+SEED_MAX = limits.MAX_SEED
 SEED_MAX_CHARS = 19
 SIDES = ("A", "B")
 
@@ -69,7 +70,7 @@ class Entry:
 
 def scenario_entries(root: Path) -> list[Entry]:
     """The scenarios shipped in ``root/scenarios``, in file-name order."""
-    from sim.catalog import list_entries
+    from sim.scenario.catalog import list_entries
 
     return [Entry(n, t, str(root / p)) for n, t, p in list_entries(root)["scenarios"]]
 
@@ -126,7 +127,7 @@ class Classroom:
     """One or two models of the same scenario and seed, stepping day by day together."""
 
     def __init__(self, setup: Setup):
-        from sim import build_model
+        from sim import BorderModel
 
         self.setup = setup
         self.scenario = load_cached(setup.path)
@@ -141,13 +142,13 @@ class Classroom:
             channels = setup.side_channels(i)
             changes = {f"channels.{k}": v for k, v in channels.items()}
             spec = self.scenario.with_changes(changes)
-            model = build_model(spec, setup.seed)
+            model = BorderModel(scenario=spec, rng=setup.seed)
             label = side_label(self.scenario, channels)
             self.sides.append(Side(SIDES[i], label, model, [dict(model.row)]))
 
     @property
     def day(self) -> int:
-        return self.sides[0].model.day
+        return self.sides[0].model.steps
 
     @property
     def date(self) -> dt.date:

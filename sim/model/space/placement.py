@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import AirWing, GroundUnit, IsisCell
-from sim.spatial import km_from_lonlat
+from sim.model.agents import AirWing, GroundUnit, IsisCell
+from sim.model.space.distances import km_from_lonlat
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
     """Split each force entry into ``units`` agents scattered uniformly within ``spread_km``."""
     t = model.theater
-    for force in model.spec.forces:
+    for force in model.scenario.forces:
         cx, cy = t.cell_of(force.lon, force.lat)
         share = force.fighters / force.units
         objective = None
@@ -61,7 +61,7 @@ def _scatter(
 def place_air_wings(model: BorderModel) -> None:
     """One AirWing per `air:` entry, at its first base (clipped to the grid if the base lies outside)."""
     t = model.theater
-    for name, spec in model.spec.air.items():
+    for name, spec in model.scenario.air.items():
         if not spec.bases:
             continue
         base_km = np.min([km_from_lonlat(t, b.lon, b.lat) for b in spec.bases], axis=0)

@@ -1,7 +1,7 @@
 """Phase 5 of the day: ground combat between anti-ISIS units and ISIS cells.
 
 Each non-halted unit engages its nearest ISIS cell within ``contact_km``; all attackers of a cell
-fight it together for one day under Deitchman's mixed law (``sim.combat.mixed_law``), with the
+fight it together for one day under Deitchman's mixed law (``sim.model.laws.lanchester.mixed_law``), with the
 area-fire coefficient modified by concealment, detection, urban terrain and the channels.
 """
 
@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import combat
-from sim.factions import CAMPS
 from sim.geography import TERRAIN_URBAN
-from sim.spatial import nearest_within, xy
+from sim.model.factions import CAMPS
+from sim.model.laws import lanchester
+from sim.model.space.distances import nearest_within, xy
 
 if TYPE_CHECKING:
-    from sim.agents import GroundUnit, IsisCell
     from sim.model import BorderModel
+    from sim.model.agents import GroundUnit, IsisCell
 
 
 def fight_engagements(model: BorderModel) -> None:
@@ -51,7 +51,7 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
     x0 = float(eff.sum())
     seen = model.detected.get(cell)
     detected = seen is not None and any(seen[CAMPS.index(u.camp)] for u in attackers)
-    a = combat.area_fire_coefficient(
+    a = lanchester.area_fire_coefficient(
         p.area_fire,
         cell.concealment,
         urban=model.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN,
@@ -63,7 +63,7 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
         ),
     )
     b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
-    out = combat.mixed_law(x0, cell.strength, a, b, 1.0)
+    out = lanchester.mixed_law(x0, cell.strength, a, b, 1.0)
     for unit, share in zip(attackers, eff / x0, strict=True):
         lost = (x0 - out.attacker) * share
         unit.take_losses(lost)

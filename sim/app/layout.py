@@ -10,7 +10,7 @@ from functools import partial
 
 import solara
 
-from sim.app_state import SIDES, channel_label
+from sim.app.state import SIDES, channel_label
 
 CHART_HEIGHT = "290px"
 MAP_MAX_WIDTH = "780px"

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.combat import square_law
-from sim.factions import CAMP_SAA, CAMP_SDF
-from sim.spatial import xy
+from sim.model.factions import CAMP_SAA, CAMP_SDF
+from sim.model.laws.lanchester import square_law
+from sim.model.space.distances import xy
 
 if TYPE_CHECKING:
-    from sim.agents import AirWing, GroundUnit, IsisCell
     from sim.model import BorderModel
+    from sim.model.agents import AirWing, GroundUnit, IsisCell
 
 _RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 
@@ -69,7 +69,7 @@ def _clash(model: BorderModel, a: GroundUnit, b: GroundUnit) -> None:
 def _halt_nearby(model: BorderModel, around: list[GroundUnit]) -> None:
     """Both camps pause within incident range of the incident."""
     p = model.params
-    until = model.day + math.ceil(p.halt_days)
+    until = model.steps + math.ceil(p.halt_days)
     units = model.units_of_camp(CAMP_SDF) + model.units_of_camp(CAMP_SAA)
     km = model.pairwise_km(*xy(units), *xy(around)).min(axis=1)
     for unit, d in zip(units, km, strict=True):
@@ -93,7 +93,7 @@ def air_incident(
         return False
     if rng.random() >= incident_probability(model, model.params.air_incident_rate):
         return False
-    wing.grounded_until = model.day + math.ceil(model.params.halt_days)
+    wing.grounded_until = model.steps + math.ceil(model.params.halt_days)
     model.today["incidents"] += 1
     model.today["air_incidents"] += 1
     return True

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sim import __version__
-from sim.factions import GROUND_FACTIONS
+from sim.model.factions import GROUND_FACTIONS
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -39,7 +39,7 @@ def _r(x: float) -> float:
 
 
 def daily_row(model: BorderModel) -> dict:
-    row: dict = {"day": model.day, "date": model.date.isoformat()}
+    row: dict = {"day": model.steps, "date": model.date.isoformat()}
     cells = model.isis_cells()
     row["isis_fighters"] = _r(sum(c.strength for c in cells))
     row["isis_cells"] = len(cells)
@@ -74,7 +74,7 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
         areas = [r[f"{name}_km2"] for r in rows]
         initial = areas[0]
         pockets[name] = {
-            "label": model.spec.pockets[name].label,
+            "label": model.scenario.pockets[name].label,
             "initial_km2": initial,
             "final_km2": areas[-1],
             "mean_km2": _r(sum(areas) / len(areas)),
@@ -86,13 +86,13 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
     totals = {key: _r(sum(r[key] for r in rows)) for key in DAILY_COUNTERS}
     losses = {f: _r(model.losses.get(f, 0.0)) for f in GROUND_FACTIONS}
     return {
-        "scenario": model.spec.name,
-        "title": model.spec.title,
+        "scenario": model.scenario.name,
+        "title": model.scenario.title,
         "seed": model.seed,
-        "days": model.day,
-        "start_date": model.spec.start_date.isoformat(),
+        "days": model.steps,
+        "start_date": model.scenario.start_date.isoformat(),
         "end_date": model.date.isoformat(),
-        "channels": model.spec.channels.as_dict(),
+        "channels": model.scenario.channels.as_dict(),
         "pockets": pockets,
         "isis_area_initial_km2": rows[0]["isis_area_km2"],
         "isis_area_final_km2": rows[-1]["isis_area_km2"],
@@ -107,5 +107,5 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
         "losses": losses,
         "losses_total": _r(math.fsum(losses.values())),
         "version": __version__,
-        "config_hash": model.spec.config_hash(),
+        "config_hash": model.scenario.config_hash(),
     }

@@ -35,12 +35,12 @@ FORMATS = (".gif", ".mp4")
 
 
 def date_caption(model) -> str:
-    return f"day {model.day} · {model.date:%d %b %Y}"
+    return f"day {model.steps} · {model.date:%d %b %Y}"
 
 
 def run_title(spec) -> str:
     """The scenario's title and, on a second line, which channels are closed in this run."""
-    from sim.app_state import channel_label
+    from sim.app.state import channel_label
 
     closed = [channel_label(k) for k, v in spec.channels.as_dict().items() if not v]
     second = "closed: " + ", ".join(closed) if closed else "all channels open"
@@ -71,7 +71,7 @@ class MapFrames:
         self.control = images[0] if len(images) == 1 else None
         self.markers = [c for c in self.ax.collections
                         if isinstance(c, PathCollection) and c.get_zorder() >= MARKER_Z]
-        labels = {p.label: key for key, p in getattr(model.spec, "pockets", {}).items()}
+        labels = {p.label: key for key, p in getattr(model.scenario, "pockets", {}).items()}
         self.pocket_texts = {}
         for text in self.ax.texts:
             head = text.get_text().split("\n", 1)[0]
@@ -119,7 +119,7 @@ class MapFrames:
         self.markers = [c for c in self.ax.collections if id(c) not in before]
         areas = render_map._pocket_areas(model)
         for key, text in self.pocket_texts.items():
-            label = model.spec.pockets[key].label
+            label = model.scenario.pockets[key].label
             text.set_text(f"{label}\n{areas.get(key, 0.0):,.0f} km²")
         self.caption.set_text(date_caption(model))
 
@@ -260,13 +260,13 @@ def animate_cli(scenario, seed: int, out: Path, *, fps: float, dpi: float) -> in
 
     from tqdm import tqdm
 
-    from sim import build_model
+    from sim import BorderModel
 
     problem = check_output(out, fps, dpi)
     if problem:
         print(f"bordersim: {problem}", file=sys.stderr)
         return 2
-    model = build_model(scenario, seed)
+    model = BorderModel(scenario=scenario, rng=seed)
     with tqdm(total=scenario.days + 1, unit="day", desc=f"animating {scenario.name}") as bar:
         write_animation(model, scenario.days, out, fps=fps, dpi=dpi, progress=lambda n: bar.update(n - bar.n))
     print(f"{scenario.days + 1} frames of {scenario.name} (seed {seed}) written to {out}")
@@ -285,7 +285,7 @@ def write_animation(model, days: int, out: str | os.PathLike, *, fps: float = 8,
     if problem:
         raise ValueError(problem)
     suffix = out.suffix.lower()
-    frames = MapFrames(model, title=run_title(model.spec) if title is None else title, dpi=dpi)
+    frames = MapFrames(model, title=run_title(model.scenario) if title is None else title, dpi=dpi)
     first = frames.rgba(model)
     out.parent.mkdir(parents=True, exist_ok=True)
     # a fresh hidden name beside the target; the writer creates it with the usual permissions

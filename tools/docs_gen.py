@@ -1,6 +1,6 @@
 """Tables in docs/ that are generated from the code, so they cannot drift from it.
 
-`python -m sim.docs_gen` rewrites every generated block in docs/*.md (between
+`python -m tools.docs_gen` rewrites every generated block in docs/*.md (between
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` markers); a test fails when a
 committed block differs from what the code generates now.
 """

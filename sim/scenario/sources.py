@@ -5,8 +5,8 @@ A scenario writes each figure as ``{value: X, source: {file, quote}}`` (a seed a
 order of the file, finds numbers that have neither (a defect: `missing`), and renders the table
 as text for the terminal or as the Markdown of docs/scenarios.md::
 
-    python -m sim.sources                  # all shipped scenarios, as text
-    python -m sim.sources --write-docs     # regenerate docs/scenarios.md
+    python -m sim.scenario.sources                  # all shipped scenarios, as text
+    python -m sim.scenario.sources --write-docs     # regenerate docs/scenarios.md
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sim.errors import ScenarioError
 from sim.scenario import Params, Scenario, load_scenario
 from sim.scenario.provenance import Provenance
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = Path("docs") / "scenarios.md"
 # Sections whose numbers must each carry a source or an assumption.
 SECTIONS = ("days", "grid", "forces", "air", "pockets", "params", "events")
@@ -229,9 +229,10 @@ def markdown(paths: list[Path], root: Path = ROOT) -> str:
     """docs/scenarios.md: an index, each scenario's provenance table, and the model defaults."""
     loaded = {Path(p).resolve(): (Path(p), load_scenario(p)) for p in paths}
     out = ["# Scenario library", "",
-           "Generated from the scenario files by `python -m sim.sources --write-docs`; do not edit by",
-           "hand. Every number a scenario uses is listed with the seed article and the verbatim quote",
-           "it comes from, or with the assumption that stands in for a figure the articles do not give.",
+           "Generated from the scenario files by `python -m sim.scenario.sources --write-docs`;",
+           "do not edit by hand. Every number a scenario uses is listed with the seed article and the",
+           "verbatim quote it comes from, or with the assumption that stands in for a figure the articles",
+           "do not give.",
            "The same table is printed by `bordersim sources [SCENARIO ...]`.", "",
            "| Scenario | Period | Title | File |", "|---|---|---|---|"]
     for path, s in loaded.values():
@@ -289,7 +290,8 @@ def report(paths: list[Path], *, root: Path = ROOT, with_defaults: bool = False,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.sources", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sim.scenario.sources",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", metavar="SCENARIO", help="default: all shipped scenarios")
     parser.add_argument("--defaults", action="store_true", help="also list coefficients left at defaults")
     parser.add_argument("--markdown", action="store_true", help="print docs/scenarios.md to stdout")

@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from sim.animate import MapFrames
-from sim.app_charts import events_chart, fighters_chart, pocket_chart
-from sim.app_state import Classroom, Setup, build_classroom, load_cached
+from sim.app.charts import events_chart, fighters_chart, pocket_chart
+from sim.app.state import Classroom, Setup, build_classroom, load_cached
+from sim.render.animate import MapFrames
 
 #: One map picture is 740 x 710 pixels: a small figure at high dpi keeps the labels large on screen.
 MAP_FIGSIZE = (7.4, 7.1)
@@ -54,10 +54,10 @@ _legend_lock = threading.Lock()
 
 @lru_cache(maxsize=16)
 def _legend_for(path: str) -> bytes:
-    from sim import build_model
+    from sim import BorderModel
     from sim.render import draw_map
 
-    model = build_model(load_cached(path), 0)
+    model = BorderModel(scenario=load_cached(path), rng=0)
     fig = draw_map(model)
     fig.set_dpi(MAP_DPI)
     fig.canvas.draw()

@@ -1,6 +1,6 @@
 """The classroom demo in the browser: a Solara app over the Mesa model.
 
-Start it with ``bordersim demo`` (offline, loopback only) or ``solara run sim/app.py``.
+Start it with ``bordersim demo`` (offline, loopback only) or ``solara run sim/app/page.py``.
 Each browser session holds its own models (state lives in the ``Page`` component via
 ``solara.use_reactive``/``use_memo``), so one student's reset never touches another's page.
 Side by side, two copies of one scenario and seed step together and differ only in the channels
@@ -14,16 +14,17 @@ import time
 
 import solara
 
-from sim.app_server import go_offline
+from sim.app.server import go_offline
 
-go_offline()  # also when started as `solara run sim/app.py`
+go_offline()  # also when started as `solara run sim/app/page.py`
 
 # The model's libraries (Mesa, pandas, SciPy) load now, before any page thread runs: Solara and reacton
 # look pandas up in sys.modules, and would find it half-imported while a page builds its first model.
-import sim.model  # noqa: E402, F401
-from sim.app_layout import ChannelTable, RunButtons, Stage  # noqa: E402
-from sim.app_session import Session, View  # noqa: E402
-from sim.app_state import (  # noqa: E402
+import pandas  # noqa: E402, F401
+import sim.model.model  # noqa: E402, F401
+from sim.app.layout import ChannelTable, RunButtons, Stage  # noqa: E402
+from sim.app.session import Session, View  # noqa: E402
+from sim.app.state import (  # noqa: E402
     Setup,
     days_per_second,
     default_setup,
@@ -31,8 +32,8 @@ from sim.app_state import (  # noqa: E402
     parse_seed,
     scenario_entries,
 )
-from sim.cli import project_root  # noqa: E402
 from sim.errors import ScenarioError  # noqa: E402
+from sim.scenario.catalog import project_root  # noqa: E402
 
 DEFAULT_SCENARIO = "pockets_2018"
 SPEEDS = [2, 4, 8, 15, 30]  # days per second

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.spatial import nearest_within, xy
+from sim.model.space.distances import nearest_within, xy
 
 if TYPE_CHECKING:
-    from sim.agents import GroundUnit, IsisCell
     from sim.model import BorderModel
+    from sim.model.agents import GroundUnit, IsisCell
 
 
 def pressure(model: BorderModel) -> dict[IsisCell, float]:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
-from sim.friction import air_incident
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
+from sim.model.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
+from sim.model.phases.friction import air_incident
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -54,7 +54,7 @@ class GroundUnit(CellAgent):
 
     @property
     def halted(self) -> bool:
-        return self.halted_until > self.model.day
+        return self.halted_until > self.model.steps
 
     def advance(self) -> None:
         """Hold when halted or in contact, otherwise move toward today's target.
@@ -215,7 +215,7 @@ class AirWing(CellAgent):
     def fly(self) -> None:
         """Draw today's sorties (Poisson); each picks a country, then a detected target, big cells first."""
         model = self.model
-        if self.grounded_until > model.day:
+        if self.grounded_until > model.steps:
             return
         rng = model.streams["air"]
         rate = self.sorties_per_day * math.prod(ch.sortie_factor(model, self.wing) for ch in model.channels)
@@ -240,7 +240,7 @@ class AirWing(CellAgent):
         With no ``iraq_share`` in the wing's spec, or detected targets in one country only, every
         target is in the pool (and no random number is drawn).
         """
-        spec = self.model.spec.air.get(self.wing)
+        spec = self.model.scenario.air.get(self.wing)
         share = spec.iraq_share if spec is not None else None
         if share is None:
             return targets

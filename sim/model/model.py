@@ -14,26 +14,29 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import DataCollector, Model
 
-from sim import intel, isis_fields, pockets, zones
-from sim.agents import AirWing, GroundUnit, IsisCell
 from sim.channels import build_channels, implementing
-from sim.control import initial_control, update_control
-from sim.engagement import engage, fight_engagements
-from sim.factions import (
-    CAMPS,
-    CONTROL_ISIS,
-    GROUND_FACTIONS,
-)
-from sim.friction import resolve_incidents
 from sim.geography import (
     COUNTRY_IRAQ,
     add_layer,
     build_theater,
     make_mesa_grid,
 )
-from sim.placement import place_air_wings, place_forces
-from sim.record import daily_row
-from sim.spatial import km_from, pairs_within, pairwise_km, xy
+from sim.model.agents import AirWing, GroundUnit, IsisCell
+from sim.model.factions import (
+    CAMPS,
+    CONTROL_ISIS,
+    GROUND_FACTIONS,
+)
+from sim.model.laws import detection, pockets
+from sim.model.phases import isis
+from sim.model.phases.combat import engage, fight_engagements
+from sim.model.phases.control import initial_control, update_control
+from sim.model.phases.friction import resolve_incidents
+from sim.model.record import daily_row
+from sim.model.space import zones
+from sim.model.space.distances import km_from, pairs_within, pairwise_km, xy
+from sim.model.space.placement import place_air_wings, place_forces
+from sim.scenario.limits import seed_problem
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -42,13 +45,29 @@ STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
 
 
 class BorderModel(Model):
-    """The theater, its agents and the eight phases of a day."""
+    """The theater, its agents and the eight phases of a day; one Mesa step is one day.
 
-    def __init__(self, spec: Scenario, seed: int):
-        if not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        super().__init__(rng=int(seed))
-        self.seed = int(seed)
+    ``BorderModel(scenario=..., rng=...)``: ``scenario`` is a bordersim :class:`~sim.scenario.Scenario`
+    (or the name or path of one, as ``sim.load`` takes), ``rng`` a non-negative integer seed. Mesa 3.5
+    models also carry a Mesa ``Scenario`` (a bag of parameters and an rng); bordersim's scenario plays
+    that part here, so ``model.scenario`` is the bordersim scenario: its forces, pockets, channels and
+    coefficients (``model.params``). The seed is split into one random stream per phase
+    (``model.streams``); Mesa's own ``model.random`` only shuffles agents' turns.
+
+    ``model.steps`` (Mesa's counter) is the day; ``model.running`` turns False after the scenario's
+    ``days``, so ``model.run_model()`` and ``mesa.batch_run`` stop there.
+    """
+
+    def __init__(self, scenario: Scenario | str, rng: int | None = None):
+        problem = seed_problem(rng)
+        if problem is not None:
+            raise ValueError(problem)
+        if not hasattr(scenario, "params"):  # a name or a path
+            from sim.scenario.catalog import load
+
+            scenario = load(scenario)
+        super().__init__(rng=int(rng))
+        self.seed = int(rng)
         self.streams = dict(
             zip(
                 STREAMS,
@@ -56,9 +75,8 @@ class BorderModel(Model):
                 strict=True,
             )
         )
-        self.spec = spec
+        self.scenario = spec = scenario
         self.params = spec.params
-        self.day = 0
         self.theater = build_theater(spec.grid)
         self.grid = make_mesa_grid(self.theater, self.random)
         self.channels = build_channels(spec.channels.as_dict())
@@ -86,8 +104,17 @@ class BorderModel(Model):
         self.record_day()
 
     # ------------------------------------------------------------------ the day
+    @property
+    def scenario(self) -> Scenario:
+        return self._spec
+
+    @scenario.setter
+    def scenario(self, value) -> None:
+        # Mesa's Model.__init__ assigns its default (empty) Scenario here first; bordersim's replaces it.
+        self._spec = value
+
     def step(self) -> None:
-        self.day += 1
+        """One day (``self.steps``, already counted by Mesa), phase by phase."""
         self.today = Counter()
         self.apply_channel_events()
         self.gather_intelligence()
@@ -97,35 +124,37 @@ class BorderModel(Model):
         self.resolve_friction()
         self.update_control_and_pockets()
         self.record_day()
+        self.running = self.steps < self.scenario.days
 
     def run(self, days: int | None = None) -> BorderModel:
-        for _ in range(self.spec.days if days is None else days):
+        """Step ``days`` days (default: the scenario's) from where the model stands; returns the model."""
+        for _ in range(self.scenario.days if days is None else days):
             self.step()
         return self
 
     @property
     def date(self) -> dt.date:
-        return self.spec.start_date + dt.timedelta(days=self.day)
+        return self.scenario.start_date + dt.timedelta(days=self.steps)
 
     # ------------------------------------------------------------------ phase 1
     def apply_channel_events(self) -> None:
         """Dated scenario changes first, then each channel's events of the day."""
-        for event in self.spec.events:
-            if event.day == self.day:
+        for event in self.scenario.events:
+            if event.day == self.steps:
                 self._apply_changes(event.set)
         for channel in self.channels:
             channel.on_day(self)
         self._refresh_areas()
 
     def _apply_changes(self, changes) -> None:
-        before = self.spec.channels.as_dict()
-        self.spec = self.spec.with_changes(changes)
-        self.params = self.spec.params
-        if self.spec.channels.as_dict() != before:
-            self.channels = build_channels(self.spec.channels.as_dict())
+        before = self.scenario.channels.as_dict()
+        self.scenario = self.scenario.with_changes(changes)
+        self.params = self.scenario.params
+        if self.scenario.channels.as_dict() != before:
+            self.channels = build_channels(self.scenario.channels.as_dict())
             self._hooked = {}
         for wing in self.agents_by_type.get(AirWing, []):
-            spec = self.spec.air.get(wing.wing)
+            spec = self.scenario.air.get(wing.wing)
             wing.sorties_per_day = spec.sorties_per_day if spec else 0.0
 
     def _refresh_areas(self) -> None:
@@ -175,7 +204,7 @@ class BorderModel(Model):
 
     # ------------------------------------------------------------------ phase 2
     def gather_intelligence(self) -> None:
-        """Each camp detects ISIS cells (sim.intel), then camps joined by channels pool detections."""
+        """Each camp detects ISIS cells (laws.detection), then camps joined by channels pool detections."""
         cells = self.isis_cells()
         self.detected = {}
         if not cells:
@@ -192,13 +221,13 @@ class BorderModel(Model):
                 if wing.camp == camp and wing.sorties_per_day > 0:
                     watched |= self._zones[wing.wing][cx, cy]
             units = self.units_of_camp(camp)
-            hazard[:, j] = p.detect_air_isr * watched + intel.ground_hazard(
+            hazard[:, j] = p.detect_air_isr * watched + detection.ground_hazard(
                 self.pairwise_km(cx, cy, *xy(units)), p.detect_ground, p.sensor_range_km
             )
-        prob = intel.detection_probability(hazard, concealment[:, None], vis[:, None])
+        prob = detection.detection_probability(hazard, concealment[:, None], vis[:, None])
         seen = self.streams["intel"].random(prob.shape) < prob
         pairs = [pair for c in self.channels for pair in c.shared_intelligence()]
-        seen = intel.pool_detections(seen, CAMPS, pairs)
+        seen = detection.pool_detections(seen, CAMPS, pairs)
         self.detected = dict(zip(cells, seen, strict=True))
         self.today["detections"] += int(seen.any(axis=1).sum())
 
@@ -243,11 +272,11 @@ class BorderModel(Model):
         near[self.pairs_within(ux, uy, ix, iy, self.params.contact_km)[0]] = True
         self._contact = dict(zip(zip(ux.tolist(), uy.tolist(), strict=True), near.tolist(), strict=True))
         self.agents_by_type[GroundUnit].shuffle_do("advance")
-        self.pressure = isis_fields.pressure(self)
+        self.pressure = isis.pressure(self)
         if IsisCell in self.agents_by_type:
             self._ground_frozen = self.ground_units_now()  # ISIS cells move and raid; units stay put
-            self._raid_targets = isis_fields.raid_targets(self, *self._isis_xy)  # by cell, all at once
-            self._reinforce_targets = isis_fields.reinforcement_targets(self)
+            self._raid_targets = isis.raid_targets(self, *self._isis_xy)  # by cell, all at once
+            self._reinforce_targets = isis.reinforcement_targets(self)
             try:
                 self.agents_by_type[IsisCell].shuffle_do("act")
             finally:
@@ -320,12 +349,12 @@ class BorderModel(Model):
         return self._isis_areas[inside]
 
     def raid_target(self, cell: IsisCell) -> GroundUnit | None:
-        """See sim.isis_fields; kept by cell for the ISIS phase, when ground units stand still."""
+        """See sim.model.phases.isis; kept by cell for the ISIS phase, when ground units stand still."""
         x, y = here = cell.cell.coordinate
         if self._ground_frozen is None:  # outside the ISIS phase units may have moved: nothing kept
-            return isis_fields.raid_targets(self, np.array([x]), np.array([y]))[here]
+            return isis.raid_targets(self, np.array([x]), np.array([y]))[here]
         if here not in self._raid_targets:  # the cell moved today
-            self._raid_targets.update(isis_fields.raid_targets(self, np.array([x]), np.array([y])))
+            self._raid_targets.update(isis.raid_targets(self, np.array([x]), np.array([y])))
         return self._raid_targets[here]
 
     # ------------------------------------------------------------------ phase 5

@@ -1,0 +1,1 @@
+"""The classroom page (Solara): page, layout, charts, per-tab session, shared state, server."""

@@ -1,0 +1,1 @@
+"""Space: distances on the grid, operating areas and strike zones, placement of forces."""

@@ -1,0 +1,1 @@
+"""Maintenance tools (not installed): docs generators and the validation refresh."""
