@@ -21,6 +21,7 @@ go_offline()  # also when started as `solara run sim/app/page.py`
 # The model's libraries (Mesa, pandas, SciPy) load now, before any page thread runs: Solara and reacton
 # look pandas up in sys.modules, and would find it half-imported while a page builds its first model.
 import pandas  # noqa: E402, F401
+
 import sim.model.model  # noqa: E402, F401
 from sim.app.layout import ChannelTable, RunButtons, Stage  # noqa: E402
 from sim.app.session import Session, View  # noqa: E402
