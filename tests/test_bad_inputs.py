@@ -249,11 +249,13 @@ HURRIED = [
     (["validate", "nothere.yaml"], "nothere.yaml: file not found"),
     (["validate", "scenarios"], "scenarios: is a folder, not a scenario file"),
     (["validate", "README.md"], "README.md:"),
-    (["run", "pocket_2018"], "no scenario named 'pocket_2018' (`bordersim list` shows them) (did you mean pockets_2018?)"),
+    (["run", "pocket_2018"], "no scenario named 'pocket_2018' (`bordersim list` shows them) "
+                             "(did you mean pockets_2018?)"),
     (["run", "scenarios/pocket_2018.yaml"], "(did you mean scenarios/pockets_2018.yaml?)"),
     (["run", CLASSROOM], "classroom.yaml:1: this is an experiment file, not a scenario"),
     (["sweep", POCKETS], "pockets_2018.yaml:1: this is a scenario file, not an experiment"),
-    (["sweep", "clasroom"], "no experiment named 'clasroom' (`bordersim list` shows them) (did you mean classroom?)"),
+    (["sweep", "clasroom"], "no experiment named 'clasroom' (`bordersim list` shows them) "
+                               "(did you mean classroom?)"),
     (["validate", POCKETS, "--set", "days"], "--set: expected KEY=VALUE, got 'days'"),
     (["run", POCKETS, "--set", "=3"], "--set: expected KEY=VALUE, got '=3'"),
     (["run", POCKETS, "--set", "days=ten"], "--set: days: must be a whole number, got 'ten'"),
