@@ -187,3 +187,11 @@ class Params(BaseModel):
     border_seal_raid_factor: float = _p(
         0.3, 0, 1, "-", "Multiplies raids into Iraq while the ISF holds the border with the SDF"
     )
+
+
+def declared_bounds(name: str) -> tuple[float, float]:
+    """The allowed range ``(lo, hi)`` of coefficient ``name``, as declared above (KeyError if unknown)."""
+    field = Params.model_fields[name]
+    lo = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+    hi = next(m.le for m in field.metadata if hasattr(m, "le"))
+    return float(lo), float(hi)
