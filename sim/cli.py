@@ -201,6 +201,26 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_discover(args) -> int:
+    from sim.report import build_report
+    from sim.report.discover import summary
+
+    report = build_report(args.sweep_dir, where=args.where, box=args.box)
+    print(summary(report.discovery))
+    print(f"\nwrote {len(report.files)} files to {report.folder}; open {report.folder / 'report.html'}")
+    return 0
+
+
+def _box(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def cmd_compare(args) -> int:
     from sim.sweep.compare import compare, format_table
 
@@ -314,6 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="effects, rankings, plots and report.html from a finished sweep")
     p.add_argument("sweep_dir", metavar="SWEEP_DIR")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("discover", help="which factor settings make an outcome happen: PRIM, feature scores, "
+                       "dimensional stacking (EMA Workbench) on a finished sweep")
+    p.add_argument("sweep_dir", metavar="SWEEP_DIR")
+    p.add_argument("--where", required=True, metavar="CONDITION",
+                   help='the outcome of interest, e.g. "euphrates_days_to_50pct <= 60"')
+    p.add_argument("--box", type=_box, metavar="N",
+                   help="the box of PRIM's peeling trajectory to report (default: the densest covering "
+                        "half the runs that meet the condition)")
+    p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("compare", help="paired difference B - A of two scenarios on each outcome")
     p.add_argument("a", metavar="A.yaml")

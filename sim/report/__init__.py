@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -28,6 +29,7 @@ class Report:
     primary: str | None
     effects: pd.DataFrame
     outcomes: list[str]
+    discovery: Any = None  # sim.report.discover.Discovery, when a condition was asked
 
     def effects_text(self, limit: int = 4) -> str:
         """Channel main effects on the pocket outcome and the costs, as a fixed-width table."""
@@ -83,11 +85,20 @@ def _write_png(path: Path, data: bytes) -> Path:
     return path
 
 
-def build_report(folder: str | Path) -> Report:
-    """Write SWEEP_DIR/report/: summary.csv, effects.csv, ranking.csv, figures and report.html."""
+def build_report(folder: str | Path, *, where: str | None = None, box: int | None = None) -> Report:
+    """Write SWEEP_DIR/report/: summary.csv, effects.csv, ranking.csv, figures and report.html.
+
+    With ``where`` (`bordersim discover`), or a condition a previous discover kept in the report
+    folder, the page gets a scenario-discovery section (sim.report.discover); the condition is
+    checked before anything is written.
+    """
+    from sim.report import discover as disc
+
     folder = Path(folder)
     exp, results, traj, design = _load(folder)
     out = folder / "report"
+    asked = {"where": where, "box": box} if where is not None else disc.saved(out)
+    discovery = disc.discover(exp, results, asked["where"], box=asked["box"]) if asked else None
     data = SweepData(results, exp)
     pockets = exp["pockets"]
     meanings = oc.available(pockets)
@@ -118,8 +129,11 @@ def build_report(folder: str | Path) -> Report:
             "factors": ", ".join(f.get("channel") or f["param"] for f in exp["factors"]),
             "design points": data.points, "replications": data.reps, "runs": len(results),
             "failed runs": len(failed), "experiment seed": exp["seed"]}
+    if discovery is not None:
+        files += disc.write(out, discovery, asked["box"])
     page = html.page(exp=exp, meta=meta, ranking=rank, primary=primary, effects=effects, sensitivity=sens,
-                     failed=failed, figures=figures, meanings=meanings)
+                     failed=failed, figures=figures, meanings=meanings,
+                     discovery=disc.section(discovery) if discovery is not None else "")
     write_text(out / "report.html", page)
     files.append(out / "report.html")
-    return Report(out, files, rank, primary, effects, list(exp["outcomes"]))
+    return Report(out, files, rank, primary, effects, list(exp["outcomes"]), discovery)

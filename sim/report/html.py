@@ -77,7 +77,7 @@ def image(data: bytes, alt: str) -> str:
 
 def page(*, exp: dict, meta: dict, ranking: pd.DataFrame | None, primary: str | None, effects: pd.DataFrame,
          sensitivity: pd.DataFrame | None, failed: pd.DataFrame, figures: list[tuple[str, bytes]],
-         meanings: dict[str, str]) -> str:
+         meanings: dict[str, str], discovery: str = "") -> str:
     """The whole page as a string."""
     outcomes = exp["outcomes"]
     parts = [f"<h1>{esc(exp['title'])}</h1>", f"<p>{esc(exp.get('description', ''))}</p>",
@@ -109,6 +109,7 @@ def page(*, exp: dict, meta: dict, ranking: pd.DataFrame | None, primary: str | 
         kind = "Sobol indices (S1 first order, ST total)" if "ST" in sensitivity else "Morris screening (mu*)"
         parts.append(f"<h2>Global sensitivity: {kind}</h2>")
         parts.append(table(sensitivity))
+    parts.append(discovery)  # `bordersim discover`'s section (sim.report.discover), when asked
     parts.append("<h2>Figures</h2>")
     parts.extend(image(data, alt) for alt, data in figures)
     if not failed.empty:
