@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.report.discover import discover
 from sim.sweep.runner import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +119,21 @@ def test_a_box_not_on_the_trajectory_is_refused(sweep, tmp_path, capsys):
 def test_not_a_sweep_folder(tmp_path, capsys):
     assert main(["discover", str(tmp_path), "--where", "raids >= 3"]) == 2
     assert "is not a sweep folder" in capsys.readouterr().err
+
+
+def test_prim_box_restricts_a_channel_when_the_condition_needs_it():
+    """Runs meet the condition only with the channel on and the coefficient low: PRIM's box says so."""
+    rng = np.random.default_rng(0)
+    n = 400
+    rate, line = rng.uniform(0, 1, n), rng.integers(0, 2, n).astype(bool)
+    days = np.where(line & (rate < 0.5), 40.0, 90.0) + rng.normal(0, 1, n)
+    results = pd.DataFrame({"raid_rate": rate, "deconfliction": line, "euphrates_days_to_50pct": days,
+                            "status": "ok"})
+    exp = {"factors": [{"param": "raid_rate"}, {"channel": "deconfliction"}],
+           "outcomes": ["euphrates_days_to_50pct"], "pockets": {"euphrates": "Euphrates pocket"}}
+    found = discover(exp, results, "euphrates_days_to_50pct <= 60")
+    box = found.box.set_index("factor")
+    assert box.loc["deconfliction", "box"] == "on" and box.loc["deconfliction", "qp_lower"] < 0.001
+    assert box.loc["raid_rate", "upper"] == pytest.approx(0.5, abs=0.05)
+    assert found.peeling.iloc[found.chosen]["density"] > 0.95
+    assert set(found.scores.index) == {"raid_rate", "deconfliction"}

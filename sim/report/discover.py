@@ -21,7 +21,6 @@ condition is kept in report/discover.json, so `bordersim report` rebuilds the se
 from __future__ import annotations
 
 import json
-import math
 import operator
 import re
 import warnings
@@ -135,24 +134,26 @@ def _choose(peeling: pd.DataFrame, minimum: float) -> int:
 
 
 def _box_table(box, i: int, x: pd.DataFrame) -> pd.DataFrame:
-    """One row per restricted factor of box ``i``: its range in the box and in the sweep, quasi-p."""
-    _, lims = box.inspect(i, style="data")[0]
+    """One row per restricted factor of box ``i``: its range in the box and in the sweep, quasi-p.
+
+    Read from the box's ``box_lims`` and ``p_values`` (the factors PRIM restricted, with the
+    quasi-p of each restricted side; -1 where a side is not restricted), not ``inspect(style="data")``,
+    which fails on a restricted categorical factor with pandas 3.
+    """
     rows = []
-    for name in lims.index:
+    for name, qp in box.p_values[i].items():
         limits = box.box_lims[i][name]
-        qp = [v for v in lims.loc[name].iloc[2:].tolist() if not (isinstance(v, float) and math.isnan(v))]
-        row = {"factor": name, "qp_lower": np.nan, "qp_upper": np.nan}
+        qp = [np.nan if q is None or q < 0 else float(q) for q in qp]
         if isinstance(x[name].dtype, pd.CategoricalDtype):
-            row.update(box="/".join(sorted(limits.iloc[0])), sweep="off/on", qp_lower=min(qp, default=np.nan))
+            rows.append({"factor": name, "box": "/".join(sorted(limits.iloc[0])), "sweep": "off/on",
+                         "qp_lower": qp[0]})
         else:
             lo, hi = float(limits.iloc[0]), float(limits.iloc[1])
-            row.update(box=f"{lo:.4g} to {hi:.4g}", sweep=f"{x[name].min():.4g} to {x[name].max():.4g}",
-                       lower=lo, upper=hi)
-            q = lims.loc[name].iloc[2:].tolist()
-            row.update(qp_lower=q[0], qp_upper=q[1])
-        rows.append(row)
+            rows.append({"factor": name, "box": f"{lo:.4g} to {hi:.4g}",
+                         "sweep": f"{x[name].min():.4g} to {x[name].max():.4g}", "lower": lo, "upper": hi,
+                         "qp_lower": qp[0], "qp_upper": qp[1]})
     columns = ["factor", "box", "sweep", "lower", "upper", "qp_lower", "qp_upper"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _scores(x: pd.DataFrame, outcomes: dict[str, np.ndarray], cond: Condition, y: np.ndarray,
@@ -241,7 +242,7 @@ def discover(exp: dict, results: pd.DataFrame, where: str, *, box: int | None = 
     scores = _scores(x, outcomes, cond, y, fs, kinds)
     top = list(scores.index[: 3 if len(scores) >= 3 else 2]) if len(scores) >= 2 else []
     stacking = _stacking(x, y, top, ds) if top else pd.DataFrame()
-    table = _box_table(primbox, chosen, x) if chosen > 0 else _box_table(primbox, 0, x).iloc[0:0]
+    table = _box_table(primbox, chosen, x)
     found = Discovery(cond, len(y), int(y.sum()), peeling, chosen, table, scores, top, stacking)
     found.figures = _figures(primbox, chosen, scores, stacking, ds, cond)
     return found
