@@ -158,7 +158,8 @@ def _box_table(box, i: int, x: pd.DataFrame) -> pd.DataFrame:
 
 def _scores(x: pd.DataFrame, outcomes: dict[str, np.ndarray], cond: Condition, y: np.ndarray,
             fs, kinds) -> pd.DataFrame:
-    scored = {name: v for name, v in outcomes.items() if np.nanstd(v) > 0}  # a constant has no drivers
+    # a constant has no drivers, and extra trees take no NaN (an outcome undefined in some run)
+    scored = {name: v for name, v in outcomes.items() if np.isfinite(v).all() and np.std(v) > 0}
     table = fs.get_feature_scores_all(x, scored, alg="extra trees", mode=kinds.REGRESSION,
                                       random_state=SCORE_SEED) if scored else pd.DataFrame(index=x.columns)
     which, _ = fs.get_ex_feature_scores(x, y.astype(int), mode=kinds.CLASSIFICATION, random_state=SCORE_SEED)
