@@ -99,8 +99,9 @@ def open_demo(context, origin: str, timeout_ms: int = 90_000):
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
     page.goto(origin + "/")
-    page.wait_for_selector(".bs-map-A img", timeout=timeout_ms)
-    page.wait_for_selector(".bs-day-number", timeout=timeout_ms)
+    page.wait_for_selector(".bs-map-A canvas", timeout=timeout_ms)
+    page.wait_for_function("document.querySelector('.bs-day-number')?.textContent.startsWith('Day')",
+                           timeout=timeout_ms)
     return page, blocked, failed
 
 
@@ -118,8 +119,8 @@ def wait_day(page, day: int, timeout: float = 30.0) -> None:
 
 
 def map_src(page, side: str) -> str:
-    """The map picture's current URL (a new blob URL whenever the picture changes)."""
-    return page.get_attribute(f".bs-map-{side} img", "src")
+    """The map's current picture (a data URL of the canvas the browser draws it on)."""
+    return page.eval_on_selector(f".bs-map-{side} canvas", "c => c.toDataURL()")
 
 
 def wait_map_change(page, side: str, old: str, timeout: float = 30.0) -> str:
@@ -144,9 +145,8 @@ def screenshot(out: Path, days: int = 45) -> list[str]:
         with sync_playwright() as p:
             browser = launch(p)
             page, blocked, _ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
-            old = map_src(page, "B")
             page.click(".bs-ch-B-deconfliction " + RIPPLE)
-            wait_map_change(page, "B", old)
+            page.wait_for_selector("text=B: US–Russia deconfliction line off", timeout=30_000)
             page.click(".bs-play")
             while day_shown(page) < days:
                 time.sleep(0.2)

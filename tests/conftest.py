@@ -18,10 +18,3 @@ def tiny(tmp_path_factory) -> str:
     return str(path)
 
 
-@pytest.fixture
-def small_maps(monkeypatch):
-    """Sessions draw postage-stamp maps; the browser tests keep the real size."""
-    import sim.app.session as app_session
-
-    monkeypatch.setattr(app_session, "MAP_FIGSIZE", (4.0, 3.8))
-    monkeypatch.setattr(app_session, "MAP_DPI", 40)

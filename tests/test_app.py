@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import gc
+import base64
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from sim.app.charts import events_chart, fighters_chart, pocket_chart
+from sim.app.charts import add_totals, chart_options, chart_tail
+from sim.app.mapframe import image_order
 from sim.app.server import is_loopback
-from sim.app.session import Session, map_title
+from sim.app.session import Places, Session, free_idle, map_title
 from sim.app.state import (
     MAX_MODELS,
     SEED_MAX,
@@ -22,13 +25,10 @@ from sim.app.state import (
     scenario_entries,
     side_label,
 )
+from sim.app.widgets import ChartView, MapView
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
-JPEG = b"\xff\xd8\xff"
-
-
-pytestmark = pytest.mark.usefixtures("small_maps")
 
 
 def setup_for(path: str, seed: int = 3, compare: bool = True, **b_changes) -> Setup:
@@ -116,42 +116,96 @@ def test_sessions_are_independent(tiny):
     assert one.view().day == 3
 
 
-def test_server_bounds_the_number_of_pages_with_models(tiny, monkeypatch):
-    import sim.app.session as app_session
-
-    first = Session()
-    assert first.rebuild(setup_for(tiny)) is None
-    monkeypatch.setattr(app_session, "MAX_SESSIONS", len(app_session._live))
-    late = Session()
+def test_server_bounds_the_number_of_sessions_and_a_closed_one_frees_its_place(tiny):
+    pool = Places(2)
+    first, second = Session(pool), Session(pool)
+    assert first.admitted and second.admitted and len(pool) == 2
+    late = Session(pool)
+    assert not late.admitted
     message = late.rebuild(setup_for(tiny))
-    assert message and "close a tab" in message and late.classroom is None
+    assert message and "class is full" in message and late.classroom is None
     assert first.rebuild(setup_for(tiny)) is None  # a page already served keeps working
-    del first
-    gc.collect()
-    assert late.rebuild(setup_for(tiny)) is None  # a freed place is taken
+    first.close()  # its tab closed
+    assert first.classroom is None and len(pool) == 1
+    assert late.rebuild(setup_for(tiny)) is None and late.admitted  # the freed place is taken
+    assert first.rebuild(setup_for(tiny)).startswith("The class is full")
 
 
-def test_view_has_maps_and_charts(tiny):
-    session = Session()
+def test_idle_sessions_are_freed(tiny):
+    pool = Places(3)
+    busy, idle = Session(pool), Session(pool)
+    for s in (busy, idle):
+        assert s.rebuild(setup_for(tiny)) is None
+    idle.touched -= 100
+    assert free_idle(idle=50) >= 1
+    assert idle.classroom is None and idle.closed == "idle" and busy.classroom is not None
+    assert len(pool) == 1 and idle.step(1) is None
+    assert idle.rebuild(setup_for(tiny)) is None and idle.closed is None  # Reset takes a place again
+
+
+class Sent(list):
+    """What a widget sent its browser view (the messages, in order)."""
+
+    def __call__(self, content, buffers=None):
+        self.append(json.loads(json.dumps(content["args"][0])))  # as the browser gets it
+
+
+def browser_control(message, before):
+    """The browser's side of a map message: the control codes it shows after applying it."""
+    if "control" in message:
+        return np.frombuffer(base64.b64decode(message["control"]), dtype=np.uint8).copy()
+    codes = before.copy()
+    idx, values = message["changed"]
+    codes[idx] = values
+    return codes
+
+
+def test_map_sends_the_whole_state_once_then_only_what_changed(tiny):
+    session = Session(Places(1))
+    mapview, charts = MapView(), ChartView()
+    sent, chart_sent = Sent(), Sent()
+    mapview.send, charts.send = sent, chart_sent
+    session.attach(mapview, charts)
     session.rebuild(setup_for(tiny, deconfliction=False))
-    view = session.step(2)
-    assert view.day == 2 and view.days == 8 and not view.finished
-    assert len(view.maps) == 2 and all(m.startswith(JPEG) for m in view.maps)
-    assert session.legend_png.startswith(PNG)
-    assert "deconfliction" in view.titles[1]
-    areas, fighters, events = view.charts
-    assert len(areas["series"]) == 2 * len(load_cached(tiny).pockets)
-    assert [len(s["data"]) for s in fighters["series"]] == [3, 3]
-    assert {s["lineStyle"]["type"] for s in events["series"]} == {"solid", "dashed"}
+    assert sent == [] and chart_sent == []  # nothing before the browser view says hello
+    mapview.vue_hello({"base_id": None})
+    charts.vue_hello({})
+    first = sent[-1]
+    assert first["full"] and first["base"]["id"] == first["base_id"] and len(first["sides"]) == 2
+    assert "deconfliction line off" in first["titles"][1] and first["banner"]["day"] == "Day 0 of 8"
+    shown = [browser_control(s, None) for s in first["sides"]]
+    for day in (1, 2, 3):
+        session.step(1)
+        delta = sent[-1]
+        assert not delta.get("full") and delta["seq"] == sent[-2]["seq"] + 1 and "base" not in delta
+        assert delta["banner"]["day"] == f"Day {day} of 8"
+        shown = [browser_control(s, b) for s, b in zip(delta["sides"], shown, strict=True)]
+        for codes, side in zip(shown, session.classroom.sides, strict=True):
+            assert np.array_equal(codes, image_order(side.model.control))  # the page shows the model's day
+            assert all("control" not in s for s in delta["sides"])
+    agents = sent[-1]["sides"][0]["agents"]
+    assert agents and all(len(a) == 4 and a[3] > 0 for a in agents)
+    mapview.vue_hello({"base_id": first["base_id"]})  # a view that lost a message: all again, not the base
+    assert sent[-1]["full"] and "base" not in sent[-1]
+    # the charts: appended days give what a freshly opened page gets
+    c = session.classroom
+    fresh = chart_options(c.sides, {k: p.label for k, p in c.scenario.pockets.items()}, c.days)
+    assert chart_sent[0]["full"] and [m.get("points") is not None for m in chart_sent[1:]] == [True] * 3
+    assert charts._options == json.loads(json.dumps(fresh))
 
 
 def test_charts_count_events_cumulatively(tiny):
     room = Classroom(setup_for(tiny, compare=False))
-    room.sides[0].rows = [{"day": d, "raids": 1.0, "incidents": 2.0, "isis_fighters": 10.0} for d in range(3)]
-    raids, incidents = events_chart(room.sides, 6)["series"]
+    rows, previous = [], None
+    for d in range(3):
+        previous = add_totals({"day": d, "raids": 1.0, "incidents": 2.0, "isis_fighters": 10.0}, previous)
+        rows.append(previous)
+    room.sides[0].rows = rows
+    areas, fighters, events = chart_options(room.sides, {}, 6)
+    raids, incidents = events["series"]
     assert [y for _, y in raids["data"]] == [1, 2, 3] and [y for _, y in incidents["data"]] == [2, 4, 6]
-    assert fighters_chart(room.sides, 6)["xAxis"]["max"] == 6
-    assert pocket_chart(room.sides, {}, 6)["series"] == []
+    assert fighters["xAxis"]["max"] == 6 and areas["series"] == []
+    assert chart_tail(room.sides, {}, 2)[2] == [[[2, 3.0]], [[2, 6.0]]]
 
 
 @pytest.mark.parametrize("event, args", [("socket.connect", (None, ("93.184.215.14", 443))),

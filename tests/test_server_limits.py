@@ -39,9 +39,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bordersim"
 
 
-pytestmark = pytest.mark.usefixtures("small_maps")
-
-
 def setup_for(path: str, seed: int = 3, compare: bool = True) -> Setup:
     return default_setup(load_cached(path), path, seed=seed, compare=compare)
 

@@ -1,13 +1,15 @@
 """ECharts options for the demo's live plots: plain dicts, drawn in the browser.
 
-The browser draws the lines, so a day of play costs the server a few hundred numbers, not a
-matplotlib render. Side A is a solid line, side B dashed; colours come from sim.render's
+The browser draws the lines: a page gets the whole options once (``chart_options``), then each day
+of play appends one point per line (``chart_tail``), a few dozen numbers instead of a redraw.
+Side A is a solid line, side B dashed; colours come from sim.render's
 colour-blind-safe tables (Okabe-Ito).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sim.render.style import FACTION_COLORS, OKABE_ITO, POCKET_COLORS
 
@@ -47,12 +49,12 @@ def _chart(title: str, yname: str, days: int, series: list[dict]) -> dict:
     }
 
 
-def _line(name: str, color: str, side: int, days: list[int], values: list[float]) -> dict:
+def _line(name: str, color: str, side: int, data: list[list[float]]) -> dict:
     return {
         "name": name,
         "type": "line",
         "showSymbol": False,
-        "data": [[d, round(float(v), 1)] for d, v in zip(days, values, strict=True)],
+        "data": data,
         "lineStyle": {"width": 3, "type": DASHES[side % len(DASHES)], "color": color},
         "itemStyle": {"color": color},
     }
@@ -62,50 +64,55 @@ def _name(label: str, side_key: str, paired: bool) -> str:
     return f"{label} ({side_key})" if paired else label
 
 
-def _cumulative(values: list[float]) -> list[float]:
-    total, out = 0.0, []
-    for v in values:
-        total += v
-        out.append(total)
-    return out
+#: Running totals the events chart plots, kept in each side's rows by ``sim.app.state.Classroom``.
+TOTALS = {"raids": "raids_so_far", "incidents": "incidents_so_far"}
 
 
-def pocket_chart(sides: Sequence, pockets: dict[str, str], days: int) -> dict:
-    """Area of each named pocket (km2); ``pockets`` maps pocket key to its label."""
+class Line(NamedTuple):
+    """One line of a chart: its legend name, colour, side (0 = A, solid) and the row key it plots."""
+
+    name: str
+    color: str
+    side: int
+    key: str
+
+
+def chart_lines(sides: Sequence, pockets: dict[str, str]) -> list[tuple[str, str, list[Line]]]:
+    """The three charts as (title, y-axis name, lines); ``pockets`` maps pocket key to its label."""
     paired = len(sides) > 1
-    series = []
+    pocket_lines, fighter_lines, event_lines = [], [], []
     for s, side in enumerate(sides):
-        x = [r["day"] for r in side.rows]
         for p, (key, label) in enumerate(pockets.items()):
-            values = [r.get(f"{key}_km2", 0.0) for r in side.rows]
-            color = POCKET_COLORS[p % len(POCKET_COLORS)]
-            series.append(_line(_name(label, side.key, paired), color, s, x, values))
-    return _chart("Area held by ISIS pockets", "km²", days, series)
-
-
-def fighters_chart(sides: Sequence, days: int) -> dict:
-    """ISIS fighters left, one line per side."""
-    paired = len(sides) > 1
-    series = [
-        _line(
-            _name("ISIS fighters", side.key, paired),
-            FACTION_COLORS["ISIS"],
-            s,
-            [r["day"] for r in side.rows],
-            [r["isis_fighters"] for r in side.rows],
-        )
-        for s, side in enumerate(sides)
-    ]
-    return _chart("ISIS fighters", "fighters", days, series)
-
-
-def events_chart(sides: Sequence, days: int) -> dict:
-    """Cumulative raids by ISIS and incidents between rival forces."""
-    paired = len(sides) > 1
-    series = []
-    for s, side in enumerate(sides):
-        x = [r["day"] for r in side.rows]
+            pocket_lines.append(Line(_name(label, side.key, paired), POCKET_COLORS[p % len(POCKET_COLORS)], s,
+                                     f"{key}_km2"))
+        fighter_lines.append(Line(_name("ISIS fighters", side.key, paired), FACTION_COLORS["ISIS"], s,
+                                  "isis_fighters"))
         for key, color in EVENT_COLORS.items():
-            values = _cumulative([r.get(key, 0.0) for r in side.rows])
-            series.append(_line(_name(key, side.key, paired), color, s, x, values))
-    return _chart("Raids and incidents so far", "count", days, series)
+            event_lines.append(Line(_name(key, side.key, paired), color, s, TOTALS[key]))
+    return [("Area held by ISIS pockets", "km²", pocket_lines), ("ISIS fighters", "fighters", fighter_lines),
+            ("Raids and incidents so far", "count", event_lines)]
+
+
+def points(line: Line, rows: Sequence[dict]) -> list[list[float]]:
+    return [[r["day"], round(float(r.get(line.key, 0.0)), 1)] for r in rows]
+
+
+def chart_options(sides: Sequence, pockets: dict[str, str], days: int) -> list[dict]:
+    """The three ECharts options with every row so far (what a freshly opened page gets)."""
+    return [_chart(title, yname, days, [_line(ln.name, ln.color, ln.side, points(ln, sides[ln.side].rows))
+                                        for ln in lines])
+            for title, yname, lines in chart_lines(sides, pockets)]
+
+
+def chart_tail(sides: Sequence, pockets: dict[str, str], start: int) -> list[list[list]]:
+    """Per chart, per line, the points of rows ``start`` onwards (what a day of play appends)."""
+    return [[points(ln, sides[ln.side].rows[start:]) for ln in lines]
+            for _, _, lines in chart_lines(sides, pockets)]
+
+
+def add_totals(row: dict, previous: dict | None) -> dict:
+    """``row`` with the running totals of raids and incidents up to its day (``previous``: the row before)."""
+    out = dict(row)
+    for key, total in TOTALS.items():
+        out[total] = (previous[total] if previous is not None else 0.0) + float(row.get(key, 0.0))
+    return out

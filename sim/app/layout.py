@@ -1,7 +1,7 @@
 """Presentational pieces of the demo page; they read a View and call back, holding no state.
 
-Only the components that read the ``view`` reactive (RunButtons, Stage) re-render on each day of
-play; the page around them, with its sidebar, stays as it is.
+The ``view`` reactive changes on a build and at the end of a run, not each day: a day of play goes
+straight to the browser-drawn widgets (``Live``), so no component re-renders while the page plays.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from functools import partial
 import solara
 
 from sim.app.state import SIDES, channel_label
+from sim.app.widgets import ChartView, MapView
 
 CHART_HEIGHT = "290px"
-MAP_MAX_WIDTH = "780px"
 
 
 @solara.component
@@ -53,49 +53,36 @@ def ChannelTable(channels, compare: bool, on_channel):
 
 @solara.component
 def DayBanner(view, busy: bool, message: str | None):
-    """Day and date in large type, and whatever the page has to say."""
-    with solara.Row(style={"align-items": "center"}, gap="24px"):
-        if view is not None:
-            solara.Text(f"Day {view.day} of {view.days}", classes=["bs-day", "bs-day-number"])
-            solara.Text(view.date, classes=["bs-day", "bs-date"])
-        if busy:
-            solara.Text("Building the models…", classes=["bs-small", "bs-busy"])
+    """What the page has to say: building, the end of the run, errors (the day itself is on the map)."""
     if busy:
+        solara.Text("Building the models…", classes=["bs-small", "bs-busy"])
         solara.ProgressLinear(True)
     if view is not None and view.finished:
-        solara.Info("End of the scenario: press Reset to run it again.", dense=True)
+        solara.Info("End of the scenario: press Reset to run it again.", dense=True, classes=["bs-end"])
     if message:
         solara.Error(message, classes=["bs-message"])
 
 
 @solara.component
-def Maps(view, legend: bytes | None):
-    """One map per side, and the shared legend on the right."""
+def Live(session, legend: bytes | None):
+    """The maps (with the day in large type) and the charts: browser-drawn widgets the session feeds."""
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}, gap="12px"):
-        for i, jpeg in enumerate(view.maps):
-            with solara.Div(classes=["bs-map", f"bs-map-{SIDES[i]}"],
-                            style={"flex": "1 1 0", "min-width": "0", "max-width": MAP_MAX_WIDTH}):
-                solara.Image(jpeg, format="jpeg")
+        with solara.Div(style={"flex": "1 1 auto", "min-width": "0"}):
+            map_el = MapView.element()
         if legend is not None:
-            with solara.Div(classes=["bs-legend"], style={"flex": "0 0 auto"}):
+            with solara.Div(classes=["bs-legend"], style={"flex": "0 0 auto", "padding-top": "96px"}):
                 solara.Image(legend, format="png")
+    chart_el = ChartView.element(height=CHART_HEIGHT)
+
+    def attach():
+        session.attach(solara.get_widget(map_el), solara.get_widget(chart_el))
+        return lambda: session.attach(None, None)
+
+    solara.use_effect(attach, [session])
 
 
 @solara.component
-def Stage(view: solara.Reactive, busy: bool, message: str | None, legend: bytes | None):
-    """Everything that changes with the day: banner, maps, plots."""
-    current = view.value
-    DayBanner(current, busy, message)
-    if current is not None:
-        Maps(current, legend)
-        Charts(current)
-
-
-@solara.component
-def Charts(view):
-    """Pocket areas, ISIS fighters, raids and incidents, drawn by ECharts in the browser."""
-    with solara.Row(style={"flex-wrap": "nowrap"}, gap="12px"):
-        for i, option in enumerate(view.charts):
-            with solara.Div(classes=["bs-chart", f"bs-chart-{i}"], style={"flex": "1 1 0", "min-width": "0"}):
-                solara.FigureEcharts(option=option, responsive=True,
-                                     attributes={"style": f"height: {CHART_HEIGHT}; width: 100%;"})
+def Stage(view: solara.Reactive, busy: bool, message: str | None, session):
+    """Messages, then the live maps and charts."""
+    DayBanner(view.value, busy, message)
+    Live(session, session.legend_png)

@@ -9,6 +9,7 @@ ticked for A and B.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -24,7 +25,7 @@ import pandas  # noqa: E402, F401
 
 import sim.model.model  # noqa: E402, F401
 from sim.app.layout import ChannelTable, RunButtons, Stage  # noqa: E402
-from sim.app.session import Session, View  # noqa: E402
+from sim.app.session import FULL_MESSAGE, Session, View  # noqa: E402
 from sim.app.state import (  # noqa: E402
     Setup,
     days_per_second,
@@ -53,15 +54,40 @@ CSS = """
 .bs-ch-row .v-input__slot { margin-bottom: 0; }
 .bs-ch-row .v-messages { display: none; }
 .bs-ch-label { font-size: 18px; }
-.bs-map img { width: 100%; height: auto; max-height: calc(100vh - 440px);
-  object-fit: contain; display: block; }
 .bs-legend img { display: block; }
 """
 
 
+def new_session() -> Session:
+    """This page's session; its place is given back when the page's kernel closes (tab closed)."""
+    session = Session()
+    from solara.server.kernel_context import get_current_context
+
+    with contextlib.suppress(RuntimeError):  # no kernel (a page rendered by a test): nothing to hook
+        get_current_context().on_close(session.close)
+    return session
+
+
 @solara.component
 def Page():
-    session: Session = solara.use_memo(Session, [])
+    session: Session = solara.use_memo(new_session, [])
+    if not session.admitted and session.closed is None:
+        ClassFull(session.pool.capacity)
+        return
+    PageBody(session)
+
+
+@solara.component
+def ClassFull(capacity: int):
+    solara.Style(CSS)
+    solara.Title("bordersim: the class is full")
+    with solara.Column(style={"padding": "40px"}, classes=["bs-full"]):
+        solara.Text("The class is full", classes=["bs-day"])
+        solara.Text(FULL_MESSAGE.format(n=capacity), style={"font-size": "20px", "max-width": "900px"})
+
+
+@solara.component
+def PageBody(session: Session):
     entries = solara.use_memo(lambda: scenario_entries(project_root()), [])
     by_name = {e.name: e for e in entries}
     first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in by_name else (entries[0].name if entries else "")
@@ -111,7 +137,8 @@ def Page():
         if not force and setup == built:
             pending.set(False)
             return
-        day = view.value.day if view.value is not None else 0
+        now = session.view()
+        day = now.day if now is not None else 0
         if force or day == 0 or built is None:
             playing.set(False)
             pending.set(False)
@@ -120,8 +147,11 @@ def Page():
             pending.set(True)
 
     def show(new: View | None) -> None:
-        """Show a snapshot unless the models it comes from were replaced meanwhile."""
-        if new is not None and new.generation == session.generation:
+        """Tell the page a build or the end of a run (a day alone goes to the widgets, not here)."""
+        if new is None or new.generation != session.generation:
+            return
+        old = view.value
+        if old is None or old.generation != new.generation or old.finished != new.finished:
             view.set(new)
 
     def build() -> None:
@@ -146,6 +176,7 @@ def Page():
             with step_lock:
                 new = session.step(1)
             if new is None:
+                freed()
                 break
             show(new)
             deadline += 1.0 / days_per_second(speed.value, DEFAULT_SPEED)
@@ -155,9 +186,18 @@ def Page():
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
+    def freed() -> bool:
+        """Whether the server freed this page's models (idle too long); says so on the page."""
+        if session.closed is not None:
+            message.set("This page was idle and the server freed its models: press Reset to start again.")
+            playing.set(False)
+            return True
+        return False
+
     def on_step() -> None:
         with step_lock:
             show(session.step(1))
+        freed()
 
     def on_scenario(key: str) -> None:
         scenario, error = scenario_of(key)
@@ -220,4 +260,4 @@ def Page():
         if scenario is not None:  # plain text: solara.Markdown would fetch KaTeX from a CDN
             solara.Text(scenario.description, classes=["bs-small"], style={"padding": "0 12px"})
     with solara.Column(style={"padding": "8px 16px"}):
-        Stage(view, busy, message.value, session.legend_png)
+        Stage(view, busy, message.value, session)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from sim.app.charts import add_totals
 from sim.errors import ScenarioError
 from sim.scenario import limits
 
@@ -144,7 +145,7 @@ class Classroom:
             spec = self.scenario.with_changes(changes)
             model = BorderModel(scenario=spec, rng=setup.seed)
             label = side_label(self.scenario, channels)
-            self.sides.append(Side(SIDES[i], label, model, [dict(model.row)]))
+            self.sides.append(Side(SIDES[i], label, model, [add_totals(model.row, None)]))
 
     @property
     def day(self) -> int:
@@ -164,7 +165,7 @@ class Classroom:
         while done < days and not self.finished:
             for side in self.sides:
                 side.model.step()
-                side.rows.append(dict(side.model.row))
+                side.rows.append(add_totals(side.model.row, side.rows[-1]))
             done += 1
         return done
 

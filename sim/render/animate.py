@@ -1,4 +1,4 @@
-"""Fast day-by-day map frames (for the browser demo) and animations of a run (for slides).
+"""Fast day-by-day map frames and animations of a run (for slides; the demo page draws in the browser).
 
 ``sim.render.draw_map`` draws the whole theater (outlines, rivers, towns, placed labels, legend),
 which takes a few hundred milliseconds. :class:`MapFrames` calls it once, splits its artists into
@@ -179,15 +179,6 @@ class MapFrames:
         """The current day's map as PNG bytes (fast compression: it is sent, not stored)."""
         buf = io.BytesIO()
         Image.fromarray(self.rgba(model)).convert("RGB").save(buf, "PNG", compress_level=1)
-        return buf.getvalue()
-
-    def jpeg(self, model, quality: int = 92) -> bytes:
-        """The current day's map as JPEG bytes: a tenth of PNG's encoding time, for live play.
-
-        Full-resolution colour (no chroma subsampling) keeps labels and thin lines sharp.
-        """
-        buf = io.BytesIO()
-        Image.fromarray(self.rgba(model)).convert("RGB").save(buf, "JPEG", quality=quality, subsampling=0)
         return buf.getvalue()
 
 
