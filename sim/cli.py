@@ -159,6 +159,16 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -252,7 +262,8 @@ def cmd_demo(args) -> int:
     if not is_loopback(args.host):
         print(f"bordersim: warning: --host {args.host} makes the demo reachable from other machines;"
               " anyone who can reach this port can use it", file=sys.stderr)
-    return serve(args.host, args.port)
+    return serve(args.host, args.port, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes,
+                 tab_grace=args.tab_grace, class_dir=args.class_dir)
 
 
 def cmd_animate(args) -> int:
@@ -359,6 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="start the classroom demo in the browser (offline, this machine only)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--max-sessions", type=_count, default=40, metavar="N",
+                   help="pages the server runs at once; page N+1 gets 'the class is full' (default 40)")
+    p.add_argument("--idle-minutes", type=_positive, default=20.0, metavar="M",
+                   help="free the models of a page untouched for M minutes (default 20)")
+    p.add_argument("--tab-grace", type=_positive, default=60.0, metavar="SECONDS",
+                   help="seconds a page that lost its connection keeps its models (default 60)")
+    p.add_argument("--class-dir", default="classes", metavar="DIR",
+                   help="folder for class questions' results, one sweep folder each (default classes)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("animate", help="render a run's map day by day as a GIF (or MP4 with ffmpeg)")

@@ -32,10 +32,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_demo(port: int, log: Path, cwd: Path | None = None) -> subprocess.Popen:
-    """``bordersim demo --port PORT`` in a child process, its output going to ``log``."""
+def start_demo(port: int, log: Path, cwd: Path | None = None, *options: str) -> subprocess.Popen:
+    """``bordersim demo --port PORT [OPTIONS]`` in a child process, its output going to ``log``."""
     with open(log, "wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "sim.cli", "demo", "--port", str(port)],
+        return subprocess.Popen([sys.executable, "-m", "sim.cli", "demo", "--port", str(port), *options],
                                 stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
 
 

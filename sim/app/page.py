@@ -24,6 +24,7 @@ go_offline()  # also when started as `solara run sim/app/page.py`
 import pandas  # noqa: E402, F401
 
 import sim.model.model  # noqa: E402, F401
+from sim.app.class_panel import ClassBoard, ClassCard  # noqa: E402
 from sim.app.layout import ChannelTable, RunButtons, Stage  # noqa: E402
 from sim.app.session import FULL_MESSAGE, Session, View  # noqa: E402
 from sim.app.state import (  # noqa: E402
@@ -82,7 +83,7 @@ def ClassFull(capacity: int):
     solara.Style(CSS)
     solara.Title("bordersim: the class is full")
     with solara.Column(style={"padding": "40px"}, classes=["bs-full"]):
-        solara.Text("The class is full", classes=["bs-day"])
+        solara.Text("The class is full", classes=["bs-day", "bs-full-title"])
         solara.Text(FULL_MESSAGE.format(n=capacity), style={"font-size": "20px", "max-width": "900px"})
 
 
@@ -103,6 +104,8 @@ def PageBody(session: Session):
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
     step_lock = solara.use_memo(threading.Lock, [])
+    question = solara.use_reactive(None)  # the class question this page started (instructor)
+    student = solara.use_reactive(None)  # (question, replication) this page joined
 
     def scenario_of(key: str):
         if key not in by_name:  # only the listed scenarios, whatever a page sends
@@ -231,6 +234,22 @@ def PageBody(session: Session):
         channels.set(tuple(ch))
         apply(ch=ch)
 
+    def on_start(q) -> None:
+        question.set(q)
+
+    def on_join(q) -> str | None:
+        joined = q.join()
+        if joined is None:
+            return "Every run of this class question is taken"
+        replication, setup = joined
+        session.class_run = (q, replication)
+        playing.set(False)
+        compare.set(True)
+        channels.set(tuple(dict(side) for side in setup.channels))
+        student.set((q, replication))
+        request.set((setup, request.value[1] + 1))
+        return None
+
     solara.Style(CSS)
     solara.Title("bordersim classroom demo")
     if not entries:
@@ -244,20 +263,27 @@ def PageBody(session: Session):
         with solara.Card("Run"):
             RunButtons(view, playing, busy, on_step, lambda: apply(force=True))
             solara.Select("Speed (days per second)", values=SPEEDS, value=speed.value, on_value=speed.set)
-        with solara.Card("Set-up"):
-            solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario)
-            solara.InputText("Seed (whole number)", value=seed_text.value, on_value=on_seed,
-                             error=seed_error.value or False, classes=["bs-seed"])
-            solara.Switch(label="Side by side: A | B", value=compare.value, on_value=on_compare,
-                          classes=["bs-compare"])
-            if channels.value is not None:
-                ChannelTable(channels.value, compare.value, on_channel)
-                if compare.value and channels.value[0] == channels.value[1]:
-                    solara.Info("A and B are the same: untick a channel in column B to see what it does.",
-                                dense=True)
-            if pending.value:
-                solara.Warning("Settings changed: press Reset to start again with them.", dense=True)
-        if scenario is not None:  # plain text: solara.Markdown would fetch KaTeX from a CDN
-            solara.Text(scenario.description, classes=["bs-small"], style={"padding": "0 12px"})
+        if scenario is not None:
+            ClassCard(scenario, by_name[name.value].path, on_start, on_join, student.value, question.value)
+        if student.value is None:  # a student's set-up is the class question's
+            with solara.Card("Set-up"):
+                solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario)
+                solara.InputText("Seed (whole number)", value=seed_text.value, on_value=on_seed,
+                                 error=seed_error.value or False, classes=["bs-seed"])
+                solara.Switch(label="Side by side: A | B", value=compare.value, on_value=on_compare,
+                              classes=["bs-compare"])
+                if channels.value is not None:
+                    ChannelTable(channels.value, compare.value, on_channel)
+                    if compare.value and channels.value[0] == channels.value[1]:
+                        solara.Info("A and B are the same: untick a channel in column B to see what it does.",
+                                    dense=True)
+                if pending.value:
+                    solara.Warning("Settings changed: press Reset to start again with them.", dense=True)
+                if scenario is not None:  # plain text: solara.Markdown would fetch KaTeX from a CDN
+                    solara.Text(scenario.description, classes=["bs-small"], style={"padding": "0 12px"})
     with solara.Column(style={"padding": "8px 16px"}):
+        if question.value is not None:
+            ClassBoard(question.value, None, True)
+        elif student.value is not None:
+            ClassBoard(student.value[0], student.value[1], False)
         Stage(view, busy, message.value, session)

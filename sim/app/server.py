@@ -25,8 +25,8 @@ OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_THEME_TITLE": "bordersim classroom demo",
-    # a closed tab frees its models after ten minutes instead of Solara's default day
-    "SOLARA_KERNEL_CULL_TIMEOUT": "10m",
+    # a page that lost its connection keeps its models a minute (a reload continues), not Solara's day
+    "SOLARA_KERNEL_CULL_TIMEOUT": "60s",
 }
 CDN_BLOCKED_MESSAGE = "bordersim demo: front-end file {url!r} is not bundled; refusing to fetch it"
 OUTBOUND_MESSAGE = "bordersim demo: refused an outbound {what} to {target!r}"
@@ -111,8 +111,15 @@ def go_offline() -> None:
     cdn_helper.fetch_from_cdn = _refuse_cdn
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Run the demo server in this process until interrupted; returns an exit status."""
+def serve(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int = 40, idle_minutes: float = 20.0,
+          tab_grace: float = 60.0, class_dir: str = "classes") -> int:
+    """Run the demo server in this process until interrupted; returns an exit status.
+
+    The limits reach the page (imported later, by Solara) through its environment.
+    """
+    os.environ.update({"BORDERSIM_MAX_SESSIONS": str(max_sessions),
+                       "BORDERSIM_IDLE_MINUTES": str(idle_minutes), "BORDERSIM_CLASS_DIR": class_dir,
+                       "SOLARA_KERNEL_CULL_TIMEOUT": f"{tab_grace:g}s"})
     go_offline()
     sys.addaudithook(outbound_guard(host))
     # plain http on a classroom address: Solara falls back to samesite=lax cookies, which is right

@@ -145,6 +145,7 @@ class Session:
         self.touched = time.monotonic()
         self.mapview = None  # sim.app.widgets.MapView, attached by the page
         self.charts = None  # sim.app.widgets.ChartView
+        self.class_run: tuple | None = None  # (Question, replication) when the page joined a class
         self.admitted = self._take()
 
     def _take(self) -> bool:
@@ -231,4 +232,7 @@ class Session:
             if c.step(days) == 0:
                 return None
             self._send(fresh=False, start=start)
+            if c.finished and self.class_run is not None:
+                question, replication = self.class_run
+                question.finish(replication, c)  # the student's dot (stored once)
             return self.view()

@@ -92,6 +92,7 @@ class Setup:
     seed: int
     compare: bool
     channels: tuple[tuple[tuple[str, bool], ...], ...]  # per side: (name, open) pairs
+    days: int | None = None  # run length when not the scenario's (a class question's)
 
     def side_channels(self, side: int) -> dict[str, bool]:
         return dict(self.channels[side])
@@ -136,12 +137,14 @@ class Classroom:
         if cells > MAX_CELLS:
             raise ScenarioError(f"the grid of {self.scenario.name} has {cells:,} cells; the demo runs at most"
                                 f" {MAX_CELLS:,} (use a larger grid.cell_deg)", path="grid.cell_deg")
-        self.days = min(self.scenario.days, MAX_DAYS)
+        self.days = min(setup.days or self.scenario.days, MAX_DAYS)
         n = MAX_MODELS if setup.compare else 1
         self.sides: list[Side] = []
         for i in range(n):
             channels = setup.side_channels(i)
             changes = {f"channels.{k}": v for k, v in channels.items()}
+            if setup.days is not None:
+                changes["days"] = setup.days
             spec = self.scenario.with_changes(changes)
             model = BorderModel(scenario=spec, rng=setup.seed)
             label = side_label(self.scenario, channels)

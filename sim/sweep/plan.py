@@ -86,17 +86,26 @@ def run_task(task: Task) -> dict:
     """Run one task; a run that raises is returned as ``status: error`` instead of stopping the sweep."""
     from sim import run
 
-    row = {"key": task.key, "point": task.point, "replication": task.replication, "seed": task.seed,
-           "config_hash": task.scenario.config_hash(), **task.values}
     try:
         result = run(task.scenario, seed=task.seed)
-        values = extract(task.outcomes, result.summary)
-        table = result.timeseries
-        cols = ["day", *trajectory_columns(task.scenario.pockets)]
-        trajectory = {c: table[c].tolist() for c in cols}
+        return task_result(task, result.summary, result.timeseries)
     except Exception as exc:  # any failure of one run is data, not a crash
+        row = _row(task)
         row.update({name: float("nan") for name in task.outcomes}, status="error",
                    error=f"{type(exc).__name__}: {exc}")
         return {"row": row, "trajectory": None, "traceback": traceback.format_exc()}
+
+
+def _row(task: Task) -> dict:
+    return {"key": task.key, "point": task.point, "replication": task.replication, "seed": task.seed,
+            "config_hash": task.scenario.config_hash(), **task.values}
+
+
+def task_result(task: Task, summary: dict, timeseries) -> dict:
+    """The stored form of a finished run of ``task`` (however it was run: a worker, a classroom page)."""
+    row = _row(task)
+    values = extract(task.outcomes, summary)
+    cols = ["day", *trajectory_columns(task.scenario.pockets)]
+    trajectory = {c: timeseries[c].tolist() for c in cols}
     row.update(values, status="ok", error=None)
     return {"row": row, "trajectory": trajectory, "traceback": None}

@@ -1,0 +1,99 @@
+"""Class mode and the server's bounds in Debian's chromium: a question end to end, the full class, a
+closed tab giving its place back. Each test starts its own `bordersim demo` with the limits it needs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser import CHROMIUM, VIEWPORT, free_port, launch, open_demo, start_demo, stop_demo, wait_ready
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev dependency) not installed")
+
+
+@pytest.fixture
+def demo(tmp_path, request):
+    port = free_port()
+    proc = start_demo(port, tmp_path / "demo.log", None, "--class-dir", str(tmp_path / "classes"),
+                      *request.param)
+    try:
+        wait_ready(proc, f"http://127.0.0.1:{port}/")
+        yield f"http://127.0.0.1:{port}", tmp_path
+    finally:
+        stop_demo(proc)
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def wait_text(page, selector: str, needle: str, timeout: float = 120.0) -> str:
+    deadline = time.monotonic() + timeout
+    while needle not in (text := page.inner_text(selector)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{selector} says {text!r}, not {needle!r}")
+        time.sleep(0.3)
+    return text
+
+
+@pytest.mark.parametrize("demo", [()], indirect=True)
+def test_a_class_question_end_to_end(demo, browser):
+    origin, tmp = demo
+    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+    teacher.click(".bs-class-days")
+    teacher.click(".v-menu__content >> text=30")
+    teacher.click(".bs-class-start")
+    teacher.wait_for_selector(".bs-join-code-shown", timeout=30_000)
+    code = teacher.inner_text(".bs-join-code-shown").strip()
+    students = []
+    for _ in range(3):
+        page, blocked, _ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+        page.fill(".bs-join-code input", code.lower())
+        page.click(".bs-join")
+        page.wait_for_selector("text=You joined class question", timeout=30_000)
+        page.wait_for_function("document.querySelector('.bs-day-number')?.textContent === 'Day 0 of 30'",
+                               timeout=60_000)
+        page.click(".bs-play")
+        students.append((page, blocked))
+    summary = wait_text(teacher, ".bs-class-summary", "3 finished")
+    assert "95 % interval" in summary
+    own = wait_text(students[0][0], ".bs-class-summary", "finished", timeout=30)
+    assert "finished" in own  # a student sees the class chart with their own dot
+    assert all(blocked == [] for _, blocked in students)
+    with teacher.expect_download() as download:
+        teacher.click("text=Download results (CSV)")
+    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    assert lines[0].startswith("point,replication,seed,key,config_hash,deconfliction")
+    assert len(lines) == 1 + 6  # three students, A and B each
+    assert (tmp / "classes" / code / "results.parquet").is_file()
+
+
+@pytest.mark.parametrize("demo", [("--max-sessions", "1", "--tab-grace", "1")], indirect=True)
+def test_the_full_class_page_and_a_closed_tab_frees_its_place(demo, browser):
+    origin, _ = demo
+    first_ctx = browser.new_context(viewport=VIEWPORT)
+    open_demo(first_ctx, origin)
+    late = browser.new_context(viewport=VIEWPORT).new_page()
+    late.goto(origin + "/")
+    late.wait_for_selector(".bs-full-title", timeout=60_000)
+    assert late.locator(".bs-map-A canvas").count() == 0
+    first_ctx.close()  # the tab closes: its place is given back
+    deadline = time.monotonic() + 60
+    while True:
+        late.goto(origin + "/")
+        try:
+            late.wait_for_selector(".bs-map-A canvas, .bs-full-title", timeout=60_000)
+        except sync_api.TimeoutError:
+            pass
+        if late.locator(".bs-map-A canvas").count():
+            break
+        assert time.monotonic() < deadline, "the closed tab's place was never freed"
+        time.sleep(1.0)

@@ -1,0 +1,82 @@
+"""Class mode without a browser: join codes, seeds, the students' runs as a sweep, the report on it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.app.class_question import CODE_ALPHABET, find, start_question
+from sim.app.state import Classroom
+from sim.sweep.plan import run_task
+from sim.sweep.seeds import replication_seeds
+
+BIN = Path(sys.executable).parent / "bordersim"
+
+
+@pytest.fixture
+def question(tiny, tmp_path):
+    return start_question(tiny, "deconfliction", "pockets_reduction_pct", days=6, root=tmp_path, seed=11,
+                          students=5)
+
+
+def play(question):
+    r, setup = question.join()
+    room = Classroom(setup)
+    room.step(1000)
+    return r, setup, room
+
+
+def test_students_get_the_sweeps_seeds_in_turn_and_a_and_b_differ_only_in_the_channel(question):
+    assert len(question.code) == 4 and set(question.code) <= set(CODE_ALPHABET)
+    assert find(question.code.lower()) is question
+    seeds = replication_seeds(11, 5)
+    joined = [question.join() for _ in range(5)]
+    assert [r for r, _ in joined] == [0, 1, 2, 3, 4] and [s.seed for _, s in joined] == seeds
+    assert question.join() is None  # every replication taken: no seed twice
+    a, b = (dict(side) for side in joined[0][1].channels)
+    assert a["deconfliction"] and not b["deconfliction"]
+    assert {k: v for k, v in a.items() if k != "deconfliction"} == {k: v for k, v in b.items()
+                                                                      if k != "deconfliction"}
+    assert joined[0][1].days == 6
+
+
+def test_a_students_run_is_the_sweeps_run_and_the_class_folder_is_a_sweep(question):
+    dots = []
+    question.subscribe(lambda: dots.append(len(question.dots())))
+    results = [play(question) for _ in range(3)]
+    assert question.finish(0, results[0][2]) is not None and question.finish(0, results[0][2]) is None
+    for r, _, room in results[1:]:
+        question.finish(r, room)
+    assert dots == [1, 2, 3]
+    n, mean, lo, hi = question.summary()
+    assert n == 3 and lo <= mean <= hi
+    files = question.export()
+    table = pd.read_csv(files["results.csv"])
+    assert len(table) == 6 and set(table["replication"]) == {0, 1, 2} and (table["status"] == "ok").all()
+    for task in question.tasks(1):  # the page's run gives exactly what `bordersim sweep` would store
+        expected = run_task(task)["row"]
+        row = table[(table["replication"] == 1) & (table["point"] == task.point)].iloc[0]
+        for outcome in question.experiment.outcomes:
+            assert row[outcome] == pytest.approx(expected[outcome], rel=1e-12, nan_ok=True)
+    diff = {r: d for r, d in question.dots()}
+    on = table[table["deconfliction"]].set_index("replication")["pockets_reduction_pct"]
+    off = table[~table["deconfliction"]].set_index("replication")["pockets_reduction_pct"]
+    assert (on - off).to_dict() == pytest.approx(diff)
+    done = subprocess.run([str(BIN), "report", str(question.folder)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    effects = pd.read_csv(question.folder / "report" / "effects.csv")
+    row = effects[(effects["factor"] == "deconfliction") & (effects["outcome"] == "pockets_reduction_pct")]
+    assert row["replications"].iloc[0] == 3
+    assert row["effect"].iloc[0] == pytest.approx(mean)  # on - off, as the instructor's chart says
+
+
+def test_an_unfinished_run_is_not_a_dot(question):
+    r, setup = question.join()
+    room = Classroom(setup)
+    room.step(2)
+    assert question.finish(r, room) is None and question.summary()[0] == 0
