@@ -4,6 +4,7 @@ closed tab giving its place back. Each test starts its own `bordersim demo` with
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, VIEWPORT, free_port, launch, open_demo, start_demo, stop_demo, wait_ready
@@ -70,7 +71,7 @@ def test_a_class_question_end_to_end(demo, browser):
     assert all(blocked == [] for _, blocked in students)
     with teacher.expect_download() as download:
         teacher.click("text=Download results (CSV)")
-    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("point,replication,seed,key,config_hash,deconfliction")
     assert len(lines) == 1 + 6  # three students, A and B each
     assert (tmp / "classes" / code / "results.parquet").is_file()
@@ -89,10 +90,7 @@ def test_the_full_class_page_and_a_closed_tab_frees_its_place(demo, browser):
     deadline = time.monotonic() + 60
     while True:
         late.goto(origin + "/")
-        try:
-            late.wait_for_selector(".bs-map-A canvas, .bs-full-title", timeout=60_000)
-        except sync_api.TimeoutError:
-            pass
+        late.wait_for_selector(".bs-map-A canvas, .bs-full-title", timeout=60_000)
         if late.locator(".bs-map-A canvas").count():
             break
         assert time.monotonic() < deadline, "the closed tab's place was never freed"
