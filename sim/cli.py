@@ -342,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
     p.set_defaults(func=cmd_sweep)
 
+    from sim.calibrate.command import add_parser as add_calibrate
+
+    add_calibrate(sub, _count, _scheduler)
+
     p = sub.add_parser("report", help="effects, rankings, plots and report.html from a finished sweep")
     p.add_argument("sweep_dir", metavar="SWEEP_DIR")
     p.set_defaults(func=cmd_report)

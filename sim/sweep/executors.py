@@ -59,66 +59,119 @@ def _sigint_ignored():
         signal.signal(signal.SIGINT, previous)
 
 
-def local_pool(tasks: Iterable, fn: Callable, workers: int) -> Iterator:
-    """Run ``fn`` over ``tasks`` in ``workers`` processes; yields results as they finish."""
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_ignore_sigint)
-    pending: set[cf.Future] = set()
-    todo = iter(tasks)
-    try:
-        while True:
-            for task in todo:
-                pending.add(pool.submit(fn, task))
-                if len(pending) >= workers * WINDOW_PER_WORKER:
-                    break
-            if not pending:
-                return
-            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for fut in done:
-                try:
-                    result = fut.result()
-                except cf.process.BrokenProcessPool:
-                    raise ExecutorFailed("a worker process died (out of memory?)") from None
-                yield result
-    finally:
-        pool.shutdown(wait=not pending, cancel_futures=True)
+class LocalPool:
+    """A process pool that runs several task streams in turn (a calibration's generations share it)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                           initializer=_ignore_sigint)
+        self.busy = False
+
+    def run(self, tasks: Iterable, fn: Callable) -> Iterator:
+        """Run ``fn`` over ``tasks``; yields results as they finish. Closing it early cancels the rest."""
+        pending: set[cf.Future] = set()
+        todo = iter(tasks)
+        try:
+            while True:
+                for task in todo:
+                    pending.add(self.pool.submit(fn, task))
+                    if len(pending) >= self.workers * WINDOW_PER_WORKER:
+                        break
+                if not pending:
+                    return
+                done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        result = fut.result()
+                    except cf.process.BrokenProcessPool:
+                        raise ExecutorFailed("a worker process died (out of memory?)") from None
+                    yield result
+        finally:
+            for fut in pending:
+                fut.cancel()
+            self.busy = bool(pending)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=not self.busy, cancel_futures=True)
 
 
-def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
-                 local_workers: int | None = None) -> Iterator:
-    """Run ``fn`` over ``tasks`` on the Dask scheduler at ``scheduler``, or on a LocalCluster."""
-    from dask.distributed import Client, LocalCluster, as_completed
+class DaskPool:
+    """A Dask client (on ``scheduler``, or on a LocalCluster it starts) that runs task streams in turn."""
 
-    cluster = None
-    if scheduler is None:
-        with _sigint_ignored():  # worker processes inherit it and leave Ctrl-C to this one
-            cluster = LocalCluster(n_workers=local_workers or default_workers(), threads_per_worker=1,
-                                   processes=True, dashboard_address=None, silence_logs=logging.ERROR)
-    try:
-        client = Client(cluster if cluster is not None else scheduler, set_as_default=False)
-    except OSError as exc:  # TimeoutError included: nothing listens there, or a firewall is in the way
-        if cluster is not None:
-            cluster.close()
-        raise ExecutorFailed(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    try:
+    def __init__(self, scheduler: str | None = None, local_workers: int | None = None):
+        from dask.distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            with _sigint_ignored():  # worker processes inherit it and leave Ctrl-C to this one
+                self.cluster = LocalCluster(n_workers=local_workers or default_workers(),
+                                            threads_per_worker=1, processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)
+        try:
+            self.client = Client(self.cluster if self.cluster is not None else scheduler,
+                                 set_as_default=False)
+        except OSError as exc:  # TimeoutError included: nothing listens there, or a firewall is in the way
+            if self.cluster is not None:
+                self.cluster.close()
+            raise ExecutorFailed(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+    def run(self, tasks: Iterable, fn: Callable) -> Iterator:
+        from dask.distributed import as_completed
+
+        client = self.client
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         todo = iter(tasks)
         first = [client.submit(fn, t, pure=False, key=f"run-{t.key}")
                  for _, t in zip(range(workers * WINDOW_PER_WORKER), todo, strict=False)]
         queue = as_completed(first, loop=client.loop)
-        for fut in queue:
-            try:
-                result = fut.result()
-            except Exception as exc:  # run_task never raises: this is the cluster failing
-                raise ExecutorFailed(f"Dask: {type(exc).__name__}: {exc}") from None
-            fut.release()
-            task = next(todo, None)
-            if task is not None:
-                queue.add(client.submit(fn, task, pure=False, key=f"run-{task.key}"))
-            yield result
+        try:
+            for fut in queue:
+                try:
+                    result = fut.result()
+                except Exception as exc:  # run_task never raises: this is the cluster failing
+                    raise ExecutorFailed(f"Dask: {type(exc).__name__}: {exc}") from None
+                fut.release()
+                task = next(todo, None)
+                if task is not None:
+                    queue.add(client.submit(fn, task, pure=False, key=f"run-{task.key}"))
+                yield result
+        finally:
+            left = list(queue.futures) if hasattr(queue, "futures") else []
+            if left:
+                client.cancel(left)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def open_pool(*, workers: int | None = None, scheduler: str | None = None,
+              dask_local: int | None = None) -> LocalPool | DaskPool:
+    """The executor the command line asked for, to run several task streams on; close() it after."""
+    if scheduler is not None or dask_local is not None:
+        return DaskPool(scheduler, dask_local)
+    return LocalPool(workers or default_workers())
+
+
+def local_pool(tasks: Iterable, fn: Callable, workers: int) -> Iterator:
+    """Run ``fn`` over ``tasks`` in ``workers`` processes; yields results as they finish."""
+    pool = LocalPool(workers)
+    try:
+        yield from pool.run(tasks, fn)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        pool.close()
+
+
+def dask_cluster(tasks: Iterable, fn: Callable, *, scheduler: str | None = None,
+                 local_workers: int | None = None) -> Iterator:
+    """Run ``fn`` over ``tasks`` on the Dask scheduler at ``scheduler``, or on a LocalCluster."""
+    pool = DaskPool(scheduler, local_workers)
+    try:
+        yield from pool.run(tasks, fn)
+    finally:
+        pool.close()
 
 
 def execute(tasks: list, fn: Callable, *, workers: int | None = None, scheduler: str | None = None,
