@@ -77,18 +77,22 @@ def _scenario(name: str, overrides: tuple[str, ...] = ()):
 
 
 def _pockets_run(scenario, seed: int) -> dict[str, float]:
-    """One pockets_2018 run, every strike logged (wing, country, kills) by wrapping model.strike."""
+    """One pockets_2018 run, every strike logged (wing, country, kills) by wrapping each AirWing.strike."""
     model = BorderModel(scenario=scenario, rng=seed)
     log: list[tuple[int, str, int, float]] = []
-    strike = model.strike
 
-    def logged(wing, target, rng):
-        before = target.strength
-        strike(wing, target, rng)
-        log.append((model.steps, wing.wing, int(model.theater.country[target.cell.coordinate]),
-                    before - target.strength))
+    def logging(wing):
+        strike = wing.strike
 
-    model.strike = logged
+        def logged(target, rng):
+            before = target.strength
+            strike(target, rng)
+            log.append((model.steps, wing.wing, int(model.theater.country[target.cell.coordinate]),
+                        before - target.strength))
+        return logged
+
+    for wing in model.air_wings():
+        wing.strike = logging(wing)
     iraqi_in_syria = []
     while model.steps < WEEK or (len(iraqi_in_syria) < 2 and model.steps < MAX_DAYS):
         model.step()

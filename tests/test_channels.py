@@ -46,8 +46,8 @@ def test_isf_sdf_coordination_lets_iraqi_jets_strike_dashisha_and_seals_the_bord
         c for c in on.isis_cells() if on.theater.country[c.cell.coordinate] != COUNTRY_IRAQ
     )
     iraq = on.theater.country == COUNTRY_IRAQ
-    assert not on.isis_allowed_area(syrian_cell)[iraq].any()
-    assert off.isis_allowed_area(syrian_cell)[iraq].all()
+    assert not on.areas.isis_allowed(syrian_cell.cell.coordinate)[iraq].any()
+    assert off.areas.isis_allowed(syrian_cell.cell.coordinate)[iraq].all()
 
 
 def test_damascus_baghdad_lets_iraqi_jets_strike_near_albu_kamal():

@@ -27,7 +27,7 @@ from scipy.integrate import solve_ivp
 
 from sim.geography import TERRAIN_URBAN
 from sim.model import BorderModel
-from sim.model.factions import CAMP_IRAQ, CAMP_SAA, CAMPS
+from sim.model.factions import CAMP_IRAQ, CAMP_SAA
 from sim.model.laws import lanchester
 
 DOC = Path("docs/validation.md")
@@ -87,15 +87,14 @@ class EngagementRecorder(BorderModel):
     """The model, recording every engagement's inputs and outcome; ``a`` and ``b`` are recomputed
     from the formulas of docs/odd.md (Combat), not read from the model's call."""
 
-    def __init__(self, spec, seed: int):
-        super().__init__(spec, seed)
+    def __init__(self, scenario, rng: int):
+        super().__init__(scenario=scenario, rng=rng)
         self.engagements: list[dict] = []
 
     def engage(self, cell, attackers) -> None:
         p = self.params
         camps = {u.camp for u in attackers}
-        seen = self.detected.get(cell)
-        detected = seen is not None and any(seen[CAMPS.index(c)] for c in camps)
+        detected = any(self.sightings.by(cell, c) for c in camps)
         urban = bool(self.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN)
         pincer = self.scenario.channels.as_dict()["iranian_intermediary"] and {CAMP_IRAQ, CAMP_SAA} <= camps
         a = (p.area_fire * (1 - cell.concealment) * (p.detected_fire_bonus if detected else 1.0)

@@ -25,6 +25,10 @@ REGISTRY: dict[str, type[Channel]] = {
 }
 
 
+#: The hooks a channel may implement: the public methods of ``Channel`` (phases call only these).
+HOOKS = tuple(name for name, value in vars(Channel).items() if callable(value) and not name.startswith("_"))
+
+
 def build_channels(settings: Mapping[str, bool]) -> tuple[Channel, ...]:
     """One channel object per registered channel, open or closed as ``settings`` say."""
     return tuple(cls(bool(settings[name])) for name, cls in REGISTRY.items())
@@ -37,4 +41,4 @@ def implementing(channels: tuple[Channel, ...], hook: str) -> tuple[Channel, ...
     return tuple(c for c in channels if getattr(type(c), hook) is not default)
 
 
-__all__ = ["Channel", "REGISTRY", "build_channels", "implementing"]
+__all__ = ["HOOKS", "Channel", "REGISTRY", "build_channels", "implementing"]

@@ -1,7 +1,7 @@
 """The agents: anti-ISIS ground units, ISIS cells and air wings (Mesa CellAgents).
 
-Agents decide; the model's phases compute the shared fields they read (pressure, targets, areas)
-with numpy once a day, so per-agent Python stays small.
+Agents decide; each phase computes the day's picture they read (sim.model.phases: sightings,
+pressure, targets, areas) with numpy once, and hands it to them, so per-agent Python stays small.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from sim.model.phases.friction import air_incident
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
+    from sim.model.phases.air import AirPicture
+    from sim.model.phases.ground import GroundPicture
+    from sim.model.phases.isis import IsisPicture
 
 _NEIGHBOUR_STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
@@ -56,18 +59,18 @@ class GroundUnit(CellAgent):
     def halted(self) -> bool:
         return self.halted_until > self.model.steps
 
-    def advance(self) -> None:
+    def advance(self, picture: GroundPicture) -> None:
         """Hold when halted or in contact, otherwise move toward today's target.
 
         Movement is paid in km of credit (advance_km_per_day * readiness a day); unspent credit
         carries over while advancing, so a slow crossing (a river) takes several days.
         """
         model = self.model
-        if self.halted or model.in_contact(self):
+        if self.halted or picture.in_contact(self.cell.coordinate):
             self.posture = "halted" if self.halted else "engaged"
             self.move_credit_km = 0.0
             return
-        target = model.choose_target(self)
+        target = self.choose_target(picture)
         if target is None:
             self.posture = "holding"
             self.move_credit_km = 0.0
@@ -75,7 +78,7 @@ class GroundUnit(CellAgent):
         self.posture = "advancing"
         p = model.params
         self.move_credit_km += p.advance_km_per_day * self.readiness
-        area = model.operating_area(self.faction)
+        area = picture.operating[self.faction]
         while True:
             step = _best_step(model, self.cell.coordinate, target, area, p, avoid=self.trail)
             if step is None or step[1] > self.move_credit_km:
@@ -83,8 +86,28 @@ class GroundUnit(CellAgent):
             self.move_credit_km -= step[1]
             self.trail.append(self.cell.coordinate)
             self.cell = model.grid[step[0]]
-            if model.in_contact(self):
+            if picture.in_contact(self.cell.coordinate):
                 break
+
+    def choose_target(self, picture: GroundPicture) -> tuple[int, int] | None:
+        """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
+        model = self.model
+        for channel in model.channels_with("ground_target"):
+            target = channel.ground_target(model, self)
+            if target is not None:
+                return target
+        x, y = self.cell.coordinate
+        if self.objective is not None:
+            km = model.km_from(x, y, np.array(self.objective[:1]), np.array(self.objective[1:]))
+            if km[0] > model.params.control_radius_km:
+                return self.objective
+            self.objective = None
+        if self.objective_pocket is not None:
+            target = picture.nearest(x, y, picture.isis_ground(self.faction, self.objective_pocket))
+            if target is not None:
+                return target
+            self.objective_pocket = None
+        return picture.nearest(x, y, picture.isis_ground(self.faction))
 
     def take_losses(self, lost: float) -> None:
         """Lose fighters; readiness falls with the share of strength lost."""
@@ -117,32 +140,32 @@ class IsisCell(CellAgent):
         self.quiet_days = 0
         self.label = label
 
-    def act(self) -> None:
+    def act(self, picture: IsisPicture) -> None:
         """Disperse when pressed, otherwise reinforce a pressed neighbour; raid either way."""
         model, p = self.model, self.model.params
         rng = model.streams["isis"]
-        pressure = model.pressure.get(self, 0.0)
+        pressure = picture.pressure.get(self, 0.0)
         self.quiet_days = self.quiet_days + 1 if pressure == 0.0 else 0
         if self.dispersed and self.quiet_days >= p.regroup_days:
             self.dispersed = False  # regrouped: holds ground again
         if pressure > p.disperse_pressure_ratio * self.strength and rng.random() < p.disperse_probability:
-            self.disperse()
+            self.disperse(picture)
         elif pressure == 0.0:
-            self.reinforce_neighbour()
+            self.reinforce_neighbour(picture)
         if self.dispersed and model.theater.terrain[self.cell.coordinate] == TERRAIN_DESERT:
             self.concealment = min(0.95, self.concealment + p.concealment_gain_dispersed)
-        self.raid()
+        self.raid(picture)
         self.cohesion += (1.0 - self.cohesion) * p.cohesion_recovery
 
-    def disperse(self) -> None:
+    def disperse(self, picture: IsisPicture) -> None:
         """Slip away from the nearest enemies into open desert, as far as a day's move allows."""
         model, p = self.model, self.model.params
         self.dispersed = True
-        away = self._escape_target()
+        away = self._escape_target(picture)
         if away is None:
             return
         budget = p.isis_move_km_per_day
-        allowed = model.isis_allowed_area(self)
+        allowed = picture.areas.isis_allowed(self.cell.coordinate)
         while budget > 0:
             step = _best_step(model, self.cell.coordinate, away, allowed, p)
             if step is None or step[1] > budget:
@@ -150,10 +173,10 @@ class IsisCell(CellAgent):
             budget -= step[1]
             self.cell = model.grid[step[0]]
 
-    def reinforce_neighbour(self) -> None:
+    def reinforce_neighbour(self, picture: IsisPicture) -> None:
         """Send part of a quiet cell's fighters to the nearest pressed cell; needs cohesion."""
         model, p = self.model, self.model.params
-        other = model.reinforcement_target(self)
+        other = picture.reinforcement.get(self)
         if other is None:
             return
         sent = p.reinforce_rate * self.cohesion * self.strength
@@ -161,10 +184,10 @@ class IsisCell(CellAgent):
         other.strength += sent
         model.today["reinforced"] += sent
 
-    def raid(self) -> None:
+    def raid(self, picture: IsisPicture) -> None:
         """Raid the nearest enemy unit within range; hazard raid_rate * cohesion * channel factors."""
         model, p = self.model, self.model.params
-        target = model.raid_target(self)
+        target = picture.raid_target(self.cell.coordinate)
         if target is None:
             return
         factor = math.prod(ch.raid_factor(model, self, target) for ch in model.channels_with("raid_factor"))
@@ -184,15 +207,14 @@ class IsisCell(CellAgent):
         )
         self.concealment *= 0.9  # a raid exposes the cell
 
-    def _escape_target(self) -> tuple[int, int] | None:
+    def _escape_target(self, picture: IsisPicture) -> tuple[int, int] | None:
         """A point three days' march away from the nearest enemy unit."""
         model = self.model
-        units, ux, uy, _ = model.ground_units_now()
-        if not units:
+        if not picture.units:
             return None
         x, y = self.cell.coordinate
-        i = int(np.argmin(model.km_from(x, y, ux, uy)))
-        dx, dy = x - ux[i], y - uy[i]
+        i = int(np.argmin(model.km_from(x, y, picture.ux, picture.uy)))
+        dx, dy = x - picture.ux[i], y - picture.uy[i]
         norm = math.hypot(dx, dy) or 1.0
         reach = 3 * model.params.isis_move_km_per_day / model.theater.km_per_cell_y
         tx = min(max(round(float(x + dx / norm * reach)), 0), model.theater.width - 1)
@@ -212,7 +234,7 @@ class AirWing(CellAgent):
         self.base_km = base_km  # distance of every cell from the nearest base
         self.grounded_until = -1
 
-    def fly(self) -> None:
+    def fly(self, picture: AirPicture) -> None:
         """Draw today's sorties (Poisson); each picks a country, then a detected target, big cells first."""
         model = self.model
         if self.grounded_until > model.steps:
@@ -222,7 +244,7 @@ class AirWing(CellAgent):
         sorties = int(rng.poisson(rate)) if rate > 0 else 0
         if sorties == 0:
             return
-        targets = model.strike_targets(self)
+        targets = picture.targets(self.wing, self.camp)
         for _ in range(sorties):
             targets = [c for c in targets if c.strength >= 1.0]
             if not targets:
@@ -232,7 +254,21 @@ class AirWing(CellAgent):
             cell = pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
             if air_incident(model, self, cell, rng):
                 return
-            model.strike(self, cell, rng)
+            self.strike(cell, rng)
+
+    def strike(self, target: IsisCell, rng: np.random.Generator) -> None:
+        """One strike: kills ~ Poisson(strength * strike_kill_fraction), capped at the cell."""
+        model, p = self.model, self.model.params
+        killed = min(float(rng.poisson(target.strength * p.strike_kill_fraction)), target.strength)
+        target.strength -= killed
+        where = model.theater.country[target.cell.coordinate]
+        model.today["strikes"] += 1
+        model.today[f"strikes_{self.wing}"] += 1
+        model.today["strikes_in_iraq" if where == COUNTRY_IRAQ else "strikes_in_syria"] += 1
+        model.today["isis_killed_by_air"] += killed
+        model.today["civilian_harm"] += p.civilian_harm_per_strike * float(
+            model.theater.population[target.cell.coordinate]
+        )
 
     def _country_pool(self, targets: list[IsisCell], rng: np.random.Generator) -> list[IsisCell]:
         """The targets in the country this sortie goes to: Iraq with probability ``iraq_share``.

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.geography import TERRAIN_URBAN
-from sim.model.factions import CAMPS
 from sim.model.laws import lanchester
 from sim.model.space.distances import nearest_within, xy
 
@@ -49,8 +48,7 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
     p = model.params
     eff = np.array([u.strength * u.readiness for u in attackers])
     x0 = float(eff.sum())
-    seen = model.detected.get(cell)
-    detected = seen is not None and any(seen[CAMPS.index(u.camp)] for u in attackers)
+    detected = any(model.sightings.by(cell, u.camp) for u in attackers)
     a = lanchester.area_fire_coefficient(
         p.area_fire,
         cell.concealment,

@@ -23,6 +23,7 @@ from sim.model.factions import (
     CONTROL_SDF,
     GROUND_FACTIONS,
 )
+from sim.model.laws import pockets
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -54,6 +55,25 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         if cell.cell.coordinate not in occupied:
             control[cell.cell.coordinate] = CONTROL_ISIS
+
+
+def update_control_and_pockets(model: BorderModel) -> None:
+    """The day's last phase: control follows presence, then pockets are measured, units recover."""
+    update_control(model)
+    held = model.control == CONTROL_ISIS
+    labels, count = pockets.label_components(held)
+    owner = pockets.match_components(labels, count, model.pocket_masks)
+    model.pocket_km2 = pockets.pocket_areas(  # ISIS ground only: every other cell is label 0, not summed
+        labels[held], owner, model.theater.cell_area_km2[held], len(model.pocket_names)
+    )
+    fighters = np.zeros(len(model.pocket_names) + 1)
+    for cell in model.isis_cells():
+        slot = owner[labels[cell.cell.coordinate]]
+        fighters[len(model.pocket_names) if slot < 0 else slot] += cell.strength
+    model.pocket_fighters = fighters
+    model.isis_km2 = float((model.theater.cell_area_km2 * held).sum())
+    for unit in model.ground_units():
+        unit.recover()
 
 
 def initial_control(theater, pocket_masks) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""Phase 2 of the day: each camp looks for ISIS cells (laws.detection), then camps joined by an open
+channel pool what they saw. The result is the day's ``Sightings``, read by the air and combat phases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.factions import CAMPS
+from sim.model.laws import detection
+from sim.model.space.distances import xy
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+    from sim.model.agents import IsisCell
+    from sim.model.phases.areas import Areas
+
+
+@dataclass(frozen=True)
+class Sightings:
+    """Which camps saw which ISIS cell today: ``seen[cell]`` is a bool per camp, in ``CAMPS`` order."""
+
+    seen: Mapping[IsisCell, np.ndarray]
+
+    def by(self, cell: IsisCell, camp: str) -> bool:
+        row = self.seen.get(cell)
+        return row is not None and bool(row[CAMPS.index(camp)])
+
+
+NOTHING_SEEN = Sightings({})
+
+
+def gather_intelligence(model: BorderModel, areas: Areas, rng: np.random.Generator) -> Sightings:
+    cells = model.isis_cells()
+    if not cells:
+        return NOTHING_SEEN
+    p = model.params
+    cx, cy = xy(cells)
+    visibility = np.array([p.visibility_desert, p.visibility_valley, p.visibility_urban])
+    vis = visibility[model.theater.terrain[cx, cy]]
+    concealment = np.array([c.concealment for c in cells])
+    hazard = np.zeros((len(cells), len(CAMPS)))
+    for j, camp in enumerate(CAMPS):
+        watched = np.zeros(len(cells), dtype=bool)
+        for wing in model.air_wings():
+            if wing.camp == camp and wing.sorties_per_day > 0:
+                watched |= areas.strike[wing.wing][cx, cy]
+        units = model.units_of_camp(camp)
+        hazard[:, j] = p.detect_air_isr * watched + detection.ground_hazard(
+            model.pairwise_km(cx, cy, *xy(units)), p.detect_ground, p.sensor_range_km
+        )
+    prob = detection.detection_probability(hazard, concealment[:, None], vis[:, None])
+    seen = rng.random(prob.shape) < prob
+    pairs = [pair for c in model.channels for pair in c.shared_intelligence()]
+    seen = detection.pool_detections(seen, CAMPS, pairs)
+    model.today["detections"] += int(seen.any(axis=1).sum())
+    return Sightings(dict(zip(cells, seen, strict=True)))
