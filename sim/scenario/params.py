@@ -122,6 +122,30 @@ class Params(BaseModel):
         "Multiplies area fire when synchronised Iraqi and Syrian forces attack the same cell",
     )
 
+    max_engaged_fighters: float = _p(
+        1e6,
+        1,
+        1e6,
+        "fighters",
+        "Force to space: at most this many attacking fighters (strength x readiness) engage one ISIS cell "
+        "in a day; the rest hold the line (the default, a million, never binds)",
+    )
+    prepared_defense_factor: float = _p(
+        1.0,
+        1,
+        10,
+        "-",
+        "Divides attacker area fire against a cell holding ground ISIS held at the scenario's start "
+        "(prepared positions)",
+    )
+    withdrawal_exposure: float = _p(
+        1.0,
+        0,
+        1,
+        "day",
+        "Share of the day a dispersed (withdrawing) cell stays under fire when attackers reach it",
+    )
+
     # --- ISIS behaviour (agents.IsisCell) ---
     isis_concealment: float = _p(0.5, 0, 0.99, "-", "Initial concealment of an ISIS cell")
     concealment_gain_dispersed: float = _p(

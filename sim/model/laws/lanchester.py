@@ -100,15 +100,20 @@ def area_fire_coefficient(
     detected: bool,
     detected_bonus: float,
     channel_factor: float = 1.0,
+    prepared: bool = False,
+    prepared_defense_factor: float = 1.0,
 ) -> float:
     """Effective Deitchman ``a`` against one ISIS cell.
 
     a = base * (1 - concealment) * (detected_bonus if detected else 1)
-             / (urban_defense_factor if urban else 1) * channel_factor
+             / (urban_defense_factor if urban else 1)
+             / (prepared_defense_factor if prepared else 1) * channel_factor
     """
     a = base * (1.0 - concealment) * channel_factor
     if detected:
         a *= detected_bonus
     if urban:
         a /= urban_defense_factor
+    if prepared:
+        a /= prepared_defense_factor
     return a

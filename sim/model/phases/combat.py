@@ -43,11 +43,23 @@ def fight_engagements(model: BorderModel) -> None:
             cell.remove()
 
 
+def on_prepared_ground(model: BorderModel, cell: IsisCell) -> bool:
+    """A cell that holds ground (not dispersed) inside a pocket, ground ISIS held at the start."""
+    x, y = cell.cell.coordinate
+    return not cell.dispersed and any(bool(mask[x, y]) for mask in model.pocket_masks)
+
+
 def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> None:
-    """One day of the mixed law; the attackers' loss is shared by their effective strengths."""
+    """One day of the mixed law; the attackers' loss is shared by their effective strengths.
+
+    At most ``max_engaged_fighters`` of the attackers' effective strength fight (force to space);
+    a cell on prepared ground divides their area fire by ``prepared_defense_factor``; a dispersed
+    cell, withdrawing, is under fire for ``withdrawal_exposure`` of the day only.
+    """
     p = model.params
     eff = np.array([u.strength * u.readiness for u in attackers])
-    x0 = float(eff.sum())
+    total = float(eff.sum())
+    x0 = min(total, p.max_engaged_fighters)
     detected = any(model.sightings.by(cell, u.camp) for u in attackers)
     a = lanchester.area_fire_coefficient(
         p.area_fire,
@@ -59,10 +71,12 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
         channel_factor=math.prod(
             c.area_fire_factor(model, attackers) for c in model.channels_with("area_fire_factor")
         ),
+        prepared=on_prepared_ground(model, cell),
+        prepared_defense_factor=p.prepared_defense_factor,
     )
     b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
-    out = lanchester.mixed_law(x0, cell.strength, a, b, 1.0)
-    for unit, share in zip(attackers, eff / x0, strict=True):
+    out = lanchester.mixed_law(x0, cell.strength, a, b, p.withdrawal_exposure if cell.dispersed else 1.0)
+    for unit, share in zip(attackers, eff / total, strict=True):
         lost = (x0 - out.attacker) * share
         unit.take_losses(lost)
         model.losses[unit.faction] += lost
