@@ -53,7 +53,8 @@ def screening_design(trajectories: int, levels: int, seed: int):
     from SALib.sample import morris
 
     priors = [default_prior(n) for n in Params.model_fields]
-    problem = {"num_vars": len(priors), "names": [p.name for p in priors], "bounds": [[0.0, 1.0]] * len(priors)}
+    names = [p.name for p in priors]
+    problem = {"num_vars": len(priors), "names": names, "bounds": [[0.0, 1.0]] * len(priors)}
     unit = morris.sample(problem, trajectories, num_levels=levels, seed=seed)
     per = len(priors) + 1
     seeds = np.random.SeedSequence(seed).generate_state(trajectories)
@@ -71,7 +72,8 @@ def run_screening(spec: CalibrationSpec, *, trajectories: int = 10, levels: int 
     priors, problem, unit, point_seeds = screening_design(trajectories, levels, seed)
     sim = Simulator.of(spec)
     tasks = [_Task(f"morris-{i}", sim, Point(f"morris-{i}", i, point_seeds[i],
-                                             {p.name: p.from_unit(u) for p, u in zip(priors, row, strict=True)}))
+                                             {p.name: p.from_unit(u) for p, u in zip(priors, row,
+                                                                                       strict=True)}))
              for i, row in enumerate(unit)]
     out: dict[int, dict] = {}
     for i, result in execute(tasks, _run, workers=workers):
