@@ -60,5 +60,21 @@ def print_summary(summary: dict, files: list[Path]) -> None:
     )
     print("anti-ISIS losses: " + ", ".join(f"{k} {v:.0f}" for k, v in s["losses"].items()))
     print()
+    if s.get("record"):
+        print(record_table(s["record"], s["days"]))
+        print()
     for f in files:
         print(f"wrote {f}")
+
+
+def record_table(record: list[dict], days: int) -> str:
+    """The model against the record: one line per record entry (summary.json's ``record``)."""
+    width = max(len("what the record says"), *(len(e["observable"]) for e in record)) + 2
+    head = (f"{'what the record says':<{width}}{'record date':>12}{'day':>6}  "
+            f"{'model day':<15}{'difference':>11}")
+    lines = ["the model against the record (positive difference: the model is late)", head, "-" * len(head)]
+    for e in record:
+        model = f"not by day {days}" if e["model_day"] is None else str(e["model_day"])
+        diff = "-" if e["error_days"] is None else f"{e['error_days']:+d} days"
+        lines.append(f"{e['observable']:<{width}}{e['date']:>12}{e['record_day']:>6}  {model:<15}{diff:>11}")
+    return "\n".join(lines)

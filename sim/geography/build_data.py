@@ -46,6 +46,18 @@ POPULATION = {
 }
 
 
+# Places the project adds to the reference's, each with a public source for its position.
+PROJECT_PLACES = (
+    {"name": "al-Omar oil field", "alt_names": ["al-Omar", "Al Omar oilfield", "حقل العمر"],
+     "country": "Syria", "lon": 40.56, "lat": 35.04, "kind": "facility",
+     "source": "ESTIMATE - 'Al Omar lies on the eastern bank of the Euphrates River, around 10 "
+               "kilometres east of the town of Mayadeen' (https://www.thenationalnews.com/world/mena/"
+               "us-backed-forces-seize-major-syria-oilfield-1.669314): 10 km east of Mayadin, "
+               "east of the river; a field of several km, so about 5 km uncertain",
+     "approx": True},
+)
+
+
 class _Flow(list):
     """A list dumped in YAML flow style, so coordinate lists stay compact."""
 
@@ -151,7 +163,7 @@ def build(ref: dict) -> dict:
             "licences": meta["licences"],
         },
         "places": [_place(p) for p in ref["places"]],
-        "extra_places": [_place(p) for p in ref["extra_places"]],
+        "extra_places": [_place(p) for p in (*ref["extra_places"], *PROJECT_PLACES)],
         "countries": countries,
         "rivers": rivers,
         "roads": roads,

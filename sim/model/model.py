@@ -22,6 +22,7 @@ from sim.model.phases.areas import build_areas
 from sim.model.phases.combat import engage, fight_engagements
 from sim.model.phases.control import initial_control, update_control_and_pockets
 from sim.model.phases.friction import resolve_incidents
+from sim.model.places import PlaceTracker, named_places
 from sim.model.phases.ground import move_ground_forces
 from sim.model.phases.intel import NOTHING_SEEN, gather_intelligence
 from sim.model.phases.isis import isis_act
@@ -85,6 +86,7 @@ class BorderModel(Model):
         place_forces(self, self.streams["setup"])
         place_air_wings(self)
         self.initial_isis_fighters = self.isis_fighters()
+        self.places = PlaceTracker(self, named_places(spec))  # named places as outcomes
         self.areas = build_areas(self)
         update_control_and_pockets(self)
         self.datacollector = DataCollector(

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sim import __version__
+from sim.model.comparison import compare
 from sim.model.factions import GROUND_FACTIONS
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
         }
     totals = {key: _r(sum(r[key] for r in rows)) for key in DAILY_COUNTERS}
     losses = {f: _r(model.losses.get(f, 0.0)) for f in GROUND_FACTIONS}
+    places = model.places.summary()
     return {
         "scenario": model.scenario.name,
         "title": model.scenario.title,
@@ -106,6 +108,8 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
         "totals": totals,
         "losses": losses,
         "losses_total": _r(math.fsum(losses.values())),
+        "places": places,
+        "record": compare(model.scenario.record, places, rows),
         "version": __version__,
         "config_hash": model.scenario.config_hash(),
     }

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model
 
@@ -50,6 +50,7 @@ class Force(_Out):
     objective_lat: float | None = None
     objective_pocket: str | None = None
     objective_label: str | None = None
+    advance_day: int = 0  # holds its ground until this day (an operation's start)
     label: str
 
 
@@ -83,6 +84,45 @@ class Event(_Out):
     set: dict[str, Any]
 
 
+#: The observables a record entry can be tied to (sim.scenario.record).
+KINDS = ("place_taken", "place_lost", "pocket_reduced", "isis_fighters")
+
+
+class RecordEvent(_Out):
+    """One resolved ``record:`` entry; ``day`` counts from the scenario's start (day 0)."""
+
+    id: str
+    date: dt.date
+    day: int
+    what: str
+    kind: Literal[KINDS]
+    source: str
+    quote: str
+    partisan: bool
+    quote_source: str | None = None
+    note: str | None = None
+    place: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    by: str | None = None
+    nth: int = 1
+    pocket: str | None = None
+    share: float | None = None
+    below: float | None = None
+
+    def observable(self) -> str:
+        """What the model is asked, in words (for tables and figures)."""
+        if self.kind == "place_taken":
+            return f"{self.place} taken by {self.by}" + (f" (time {self.nth})" if self.nth > 1 else "")
+        if self.kind == "place_lost":
+            nth = f" (time {self.nth})" if self.nth > 1 else ""
+            return f"{self.place} lost by {self.by} to ISIS{nth}"
+        if self.kind == "pocket_reduced":
+            done = "cleared" if self.share >= 1 else f"reduced by {self.share:.0%}"
+            return f"pocket {self.pocket} {done}"
+        return f"ISIS fighters below {self.below:,.0f}"
+
+
 class Scenario(_Out):
     """A validated, resolved scenario; build it with ``load_scenario`` or ``with_changes``."""
 
@@ -99,6 +139,7 @@ class Scenario(_Out):
     pockets: dict[str, PocketSpec]
     params: Params
     events: tuple[Event, ...]
+    record: tuple[RecordEvent, ...] = ()
     source_path: str | None = None
     provenance: dict[str, Provenance] = {}
 
@@ -121,7 +162,8 @@ class Scenario(_Out):
 
     def resolved_dict(self) -> dict[str, Any]:
         """Plain JSON-able form of everything the model uses (no provenance, no file path)."""
-        return self.model_dump(mode="json", exclude={"provenance", "source_path"})
+        exclude = {"provenance", "source_path"} | (set() if self.record else {"record"})
+        return self.model_dump(mode="json", exclude=exclude)
 
     def config_hash(self) -> str:
         """Short, stable fingerprint of the resolved configuration, for naming and caching runs."""

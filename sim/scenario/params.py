@@ -179,6 +179,15 @@ class Params(BaseModel):
     raid_civilian_harm: float = _p(0.5, 0, 100, "index", "Civilian-harm index added per raid")
     cohesion_recovery: float = _p(0.004, 0, 1, "1/day", "Daily recovery of cohesion toward 1")
 
+    # --- named places as outcomes (sim.model.places) ---
+    place_radius_km: float = _p(
+        5.0, 0, 50, "km", "A named place is the land cells whose centres lie this close to its centre"
+    )
+    place_hold_days: float = _p(
+        2.0, 1, 60, "days",
+        "A faction takes a named place once it has held most of its cells this many days in a row",
+    )
+
     # --- friction between rival camps (sim.model.phases.friction) ---
     incident_range_km: float = _p(15.0, 0, 200, "km", "Rival forces closer than this may clash")
     incident_rate: float = _p(

@@ -23,6 +23,7 @@ from sim.scenario.model import (
     Scenario,
 )
 from sim.scenario.provenance import check_seed_file, find_seeds_dir
+from sim.scenario.record import resolve_record
 from sim.scenario.schema import AIR_WINGS, ForceIn, PocketIn, ScenarioIn, validate_shape
 from sim.scenario.tree import Doc, split_path
 
@@ -39,22 +40,36 @@ class _Resolver:
         self.gaz = load_gazetteer()
         self.grid: GridSpec | None = None
         self.pockets: dict[str, PocketSpec] = {}
+        self.start: dt.date | None = None
 
     def fail(self, message: str, path: tuple, hint: str | None = None) -> None:
         self.errors.append(self.doc.error(message, path, hint))
 
-    def start_date(self) -> dt.date | None:
-        value = self.shape.start_date
+    def start_date(self, path: tuple = ("start_date",), value: Any = None) -> dt.date | None:
+        value = self.shape.start_date if path == ("start_date",) else value
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         if isinstance(value, str) and _DATE.match(value.strip()):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError as exc:
-                self.fail(f"not a real date: {exc}", ("start_date",))
+                self.fail(f"not a real date: {exc}", path)
                 return None
-        self.fail(f"must be a date written YYYY-MM-DD, got {value!r}", ("start_date",))
+        self.fail(f"must be a date written YYYY-MM-DD, got {value!r}", path)
         return None
+
+    def advance_day(self, value: Any, path: tuple) -> int | None:
+        """Day of a force's ``advance_from`` date (0 without one); None after an error."""
+        if value is None:
+            return 0
+        date, start = self.start_date(path, value), self.start
+        if date is None or start is None:
+            return None
+        if date < start:
+            self.fail(f"{date} is before the scenario starts ({start}); leave it out to advance from day 0",
+                      path)
+            return None
+        return (date - start).days
 
     def make_grid(self) -> None:
         try:
@@ -128,13 +143,18 @@ class _Resolver:
         path = ("forces", i)
         at = self.place(f.at, (*path, "at"), in_grid=True)
         objective = self.objective(f.objective, (*path, "objective"))
-        if at is None or objective is False:
+        advance_day = self.advance_day(f.advance_from, (*path, "advance_from"))
+        if f.faction == "ISIS" and f.advance_from is not None:
+            self.fail("ISIS cells do not wait for an operation: `advance_from` is for ISF, PMF, SDF and SAA",
+                      (*path, "advance_from"))
+            return None
+        if at is None or objective is False or advance_day is None:
             return None
         place, lon, lat = at
         label = f.label or f"{f.faction} at {place or f'{lon:g}, {lat:g}'}"
         obj: dict[str, Any] = objective or {}
         return Force(faction=f.faction, place=place, lon=lon, lat=lat, fighters=f.fighters,
-                     units=f.units, spread_km=f.spread_km, label=label, **obj)
+                     units=f.units, spread_km=f.spread_km, label=label, advance_day=advance_day, **obj)
 
     def objective(self, value: Any, path: tuple) -> dict[str, Any] | None | bool:
         """Objective fields for a Force, None for no objective, False after an error."""
@@ -245,7 +265,7 @@ def build(doc: Doc, *, source_path: str | None, check_sources: bool = True,
     if shape is None or params is None:
         raise ScenarioError.collect(errors)
     r = _Resolver(doc, shape)
-    start = r.start_date()
+    start = r.start = r.start_date()
     r.make_grid()
     if check_sources:
         r.sources()
@@ -253,6 +273,7 @@ def build(doc: Doc, *, source_path: str | None, check_sources: bool = True,
         r.pocket(key, pocket)
     forces = [r.force(i, f) for i, f in enumerate(shape.forces)]
     air = r.air()
+    record = resolve_record(r, start)
     errors += r.errors
     if check_events and not errors:
         errors += _check_events(doc, shape)
@@ -263,7 +284,7 @@ def build(doc: Doc, *, source_path: str | None, check_sources: bool = True,
         sources=tuple(shape.sources), start_date=start, days=shape.days, grid=r.grid,
         channels=Channels(**shape.channels.model_dump()), forces=tuple(forces), air=air,
         pockets=r.pockets, params=params,
-        events=tuple(Event(day=e.day, set=dict(e.set)) for e in shape.events),
+        events=tuple(Event(day=e.day, set=dict(e.set)) for e in shape.events), record=record,
         source_path=source_path, provenance=dict(doc.prov),
     )
     scenario._doc = doc

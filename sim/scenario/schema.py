@@ -27,7 +27,7 @@ CHANNELS = (
 FACTIONS = ("ISF", "PMF", "SDF", "SAA", "ISIS")
 AIR_WINGS = ("coalition", "iraqi", "russian")
 # Sections that may be left out or left empty.
-OPTIONAL_SECTIONS = ("description", "sources", "grid", "air", "pockets", "params", "events")
+OPTIONAL_SECTIONS = ("description", "sources", "grid", "air", "pockets", "params", "events", "record")
 
 Num = float  # strict via the model config: ints are fine, text and booleans are not
 Point = Annotated[list[Num], Field(min_length=2, max_length=2)]
@@ -56,6 +56,7 @@ class ForceIn(_In):
     units: int = Field(ge=1, le=1000)
     spread_km: Num = Field(10.0, ge=0, le=1000)
     objective: Any = None
+    advance_from: Any = None
     label: str | None = None
 
 
@@ -82,6 +83,41 @@ class EventIn(_In):
     set: dict[str, Any] = Field(min_length=1)
 
 
+class PlaceEventIn(_In):
+    place: str
+    by: Literal[FACTIONS]
+    nth: int = Field(1, ge=1, le=100)
+
+
+class PocketEventIn(_In):
+    pocket: str
+    share: Num = Field(1.0, gt=0, le=1)
+
+
+class FightersEventIn(_In):
+    below: Num = Field(gt=0, le=1_000_000)
+
+
+_URL = r"^https?://\S+$"
+
+
+class RecordIn(_In):
+    """One ``record:`` entry (sim.scenario.record): a dated public fact and what the model should show."""
+
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=100)
+    date: Any
+    what: str = Field(min_length=1)
+    source: str = Field(pattern=_URL)
+    quote: str = Field(min_length=1)
+    partisan: bool
+    quote_source: str | None = Field(None, pattern=_URL)
+    note: str | None = None
+    place_taken: PlaceEventIn | None = None
+    place_lost: PlaceEventIn | None = None
+    pocket_reduced: PocketEventIn | None = None
+    isis_fighters: FightersEventIn | None = None
+
+
 class ScenarioIn(_In):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=100)
     title: str = Field(min_length=1)
@@ -96,6 +132,7 @@ class ScenarioIn(_In):
     pockets: dict[str, PocketIn] = {}
     params: dict[str, Any] = {}
     events: list[EventIn] = []
+    record: list[RecordIn] = []
 
 
 _KNOWN: dict[tuple, tuple[str, ...]] = {
@@ -108,6 +145,11 @@ _KNOWN: dict[tuple, tuple[str, ...]] = {
     ("pockets", "*"): tuple(PocketIn.model_fields),
     ("params",): tuple(Params.model_fields),
     ("events", "*"): tuple(EventIn.model_fields),
+    ("record", "*"): tuple(RecordIn.model_fields),
+    ("record", "*", "place_taken"): tuple(PlaceEventIn.model_fields),
+    ("record", "*", "place_lost"): tuple(PlaceEventIn.model_fields),
+    ("record", "*", "pocket_reduced"): tuple(PocketEventIn.model_fields),
+    ("record", "*", "isis_fighters"): tuple(FightersEventIn.model_fields),
 }
 
 
@@ -159,6 +201,16 @@ def _message(err: dict[str, Any]) -> str:
     return simple.get(kind, err.get("msg", "invalid value"))
 
 
+def _record_message(key: Any, kind: str, message: str) -> str:
+    if kind == "missing" and key in ("source", "quote"):
+        return f"a record entry needs `{key}:` (the page's address and what it says, from a public source)"
+    if kind == "missing" and key == "partisan":
+        return "say whether the source takes a side: `partisan: true` or `partisan: false`"
+    if kind == "string_pattern_mismatch" and key in ("source", "quote_source"):
+        return "must be the page's address (http://... or https://...)"
+    return message
+
+
 def translate(exc: ValidationError, doc: Doc, prefix: tuple = ()) -> list[ScenarioError]:
     """One ScenarioError per pydantic error, located through ``doc``'s origin table."""
     out = []
@@ -171,6 +223,8 @@ def translate(exc: ValidationError, doc: Doc, prefix: tuple = ()) -> list[Scenar
         elif err["type"] == "literal_error" and loc and loc[-1] == "faction":
             message = f"unknown faction {_got(err.get('input'))} (one of {', '.join(FACTIONS)})"
             hint = did_you_mean(err.get("input"), FACTIONS)
+        if loc[:1] == ("record",) and len(loc) == 3:
+            message = _record_message(loc[2], err["type"], message)
         if len(loc) >= 2 and loc[-2] == "polygon" and err["type"] in ("too_short", "too_long"):
             message = "must be [lon, lat]"
         out.append(doc.error(message, loc, hint))

@@ -72,6 +72,7 @@ def update_control_and_pockets(model: BorderModel) -> None:
         fighters[len(model.pocket_names) if slot < 0 else slot] += cell.strength
     model.pocket_fighters = fighters
     model.isis_km2 = float((model.theater.cell_area_km2 * held).sum())
+    model.places.observe(model.steps, model.control)  # named places (sim/model/places.py)
     for unit in model.ground_units():
         unit.recover()
 

@@ -35,7 +35,7 @@ def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
                     label=label,
                 )
             else:
-                GroundUnit(
+                unit = GroundUnit(
                     model,
                     cell,
                     faction=force.faction,
@@ -44,6 +44,7 @@ def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
                     objective=objective,
                     objective_pocket=force.objective_pocket,
                 )
+                unit.halted_until = force.advance_day  # holds until its operation starts
 
 
 def _scatter(

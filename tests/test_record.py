@@ -1,0 +1,130 @@
+"""The record: named places as outcomes, the model-vs-record comparison, and where it is printed.
+
+Malformed ``record:`` entries are in the bad-input corpus (tests/data/bad/scenarios/record_*.yaml).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model.comparison import compare, model_day
+from sim.model.factions import CONTROL_ISIS, CONTROL_SAA
+from sim.model.places import PlaceTracker
+from sim.scenario.model import RecordEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "bordersim"
+TOWNS = ("mayadin_taken", "omar_field_taken", "deir_ezzor_city_taken", "al_qaim_taken", "rawa_taken",
+         "albu_kamal_taken")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return sim.BorderModel(scenario=sim.load("deir_ezzor_2017"), rng=1)
+
+
+def _tracker(model, hold_days: int) -> tuple[PlaceTracker, np.ndarray]:
+    place = sim.load("deir_ezzor_2017").record[0]  # Mayadin
+    tracker = PlaceTracker(model, {"Mayadin": (place.lon, place.lat)})
+    tracker.hold_days = hold_days
+    control = np.full(model.control.shape, CONTROL_ISIS, dtype=np.int8)
+    return tracker, control
+
+
+def test_a_place_changes_hands_only_when_held_for_the_hold_days_and_is_dated_to_the_first(model):
+    tracker, control = _tracker(model, hold_days=3)
+    tracker.observe(0, control)
+    flat = tracker._flat
+    days = {1: CONTROL_SAA, 2: CONTROL_SAA, 3: CONTROL_ISIS,  # two days only: no change
+            4: CONTROL_SAA, 5: CONTROL_SAA, 6: CONTROL_SAA}    # three days: taken on day 4
+    for day, code in days.items():
+        control.ravel()[flat] = code
+        tracker.observe(day, control)
+    assert tracker.summary()["Mayadin"]["changes"] == [
+        {"day": 4, "date": "2017-09-14", "from": "ISIS", "to": "SAA"}]
+
+
+def test_a_place_retaken_by_a_counter_attack_lists_every_change_of_hands(model):
+    tracker, control = _tracker(model, hold_days=1)
+    tracker.observe(0, control)
+    for day, code in {1: CONTROL_SAA, 3: CONTROL_ISIS, 5: CONTROL_SAA}.items():
+        control.ravel()[tracker._flat] = code
+        tracker.observe(day, control)
+    changes = tracker.summary()["Mayadin"]["changes"]
+    assert [(c["day"], c["from"], c["to"]) for c in changes] == [
+        (1, "ISIS", "SAA"), (3, "SAA", "ISIS"), (5, "ISIS", "SAA")]
+
+
+def test_the_holder_is_the_majority_of_the_place_cells(model):
+    tracker, control = _tracker(model, hold_days=1)
+    cells = tracker._flat
+    assert len(cells) >= 3
+    control.ravel()[cells[: len(cells) // 2]] = CONTROL_SAA  # under half: ISIS keeps it
+    assert tracker.today(control).tolist() == [CONTROL_ISIS]
+    control.ravel()[cells[: len(cells) // 2 + 1]] = CONTROL_SAA
+    assert tracker.today(control).tolist() == [CONTROL_SAA]
+
+
+def _event(**kw) -> RecordEvent:
+    base = dict(id="e", date=dt.date(2017, 11, 9), day=60, what="w", source="https://x.org",
+                quote="q", partisan=False)
+    return RecordEvent(**{**base, **kw})
+
+
+def test_model_days_follow_nth_changes_losses_pockets_and_fighters():
+    changes = [{"day": 50, "from": "ISIS", "to": "SAA"}, {"day": 52, "from": "SAA", "to": "ISIS"},
+               {"day": 61, "from": "ISIS", "to": "SAA"}]
+    places = {"Albu Kamal": {"changes": changes}}
+    rows = [{"day": d, "p_km2": 100.0 - 10 * d, "isis_fighters": 5000.0 - 100 * d} for d in range(11)]
+    taken = dict(kind="place_taken", place="Albu Kamal", by="SAA")
+    assert model_day(_event(**taken), places, rows) == 50
+    assert model_day(_event(**taken, nth=2), places, rows) == 61
+    assert model_day(_event(**taken, nth=3), places, rows) is None
+    assert model_day(_event(kind="place_lost", place="Albu Kamal", by="SAA"), places, rows) == 52
+    assert model_day(_event(kind="place_taken", place="Albu Kamal", by="SDF"), places, rows) is None
+    assert model_day(_event(kind="pocket_reduced", pocket="p", share=0.5), places, rows) == 5
+    assert model_day(_event(kind="pocket_reduced", pocket="p", share=1.0), places, rows) == 10
+    assert model_day(_event(kind="isis_fighters", below=4450.0), places, rows) == 6
+    out = compare([_event(**taken)], places, rows)
+    assert {k: out[0][k] for k in ("id", "record_day", "model_day", "error_days")} == {
+        "id": "e", "record_day": 60, "model_day": 50, "error_days": -10}
+
+
+def test_a_force_holds_its_ground_until_its_operation_starts():
+    scenario = sim.load("deir_ezzor_2017")
+    iraqi = [f for f in scenario.forces if f.faction in ("ISF", "PMF")]
+    assert iraqi and all(f.advance_day == 9 for f in iraqi)  # 19 September 2017
+    model = sim.BorderModel(scenario=scenario, rng=1)
+    units = [u for u in model.ground_units() if u.faction in ("ISF", "PMF")]
+    start = {u: u.cell.coordinate for u in units}
+    model.run(8)
+    assert all(u.cell.coordinate == start[u] and u.posture == "halted" for u in units)
+    model.run(3)
+    assert any(u.cell.coordinate != start[u] for u in units)
+
+
+def test_run_prints_the_record_table_and_summary_lists_the_town_events(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "scenarios/deir_ezzor_2017.yaml", "--seed", "1", "--out", str(out), "--no-plots"]
+    proc = subprocess.run([str(BIN), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "the model against the record" in proc.stdout
+    record = json.loads((out / "summary.json").read_text())["record"]
+    by_id = {e["id"]: e for e in record}
+    assert set(TOWNS) <= set(by_id)
+    for e in record:
+        assert set(e) >= {"id", "what", "date", "record_day", "model_day", "error_days", "source"}
+        line = next(x for x in proc.stdout.splitlines() if x.startswith(e["observable"]) and e["date"] in x)
+        shown = "not by day 90" if e["model_day"] is None else f"{e['error_days']:+d} days"
+        assert shown in line
+    assert any(e["model_day"] is not None for e in record)
+    days = [e["model_day"] for e in record if e["model_day"] is not None]
+    assert all(0 < d <= 90 for d in days)
