@@ -40,7 +40,7 @@ class Result(RunResult):
 
         labels = {name: p.label for name, p in self.model.scenario.pockets.items()}
         return plot_timeseries(self.timeseries, labels, title=run_title(self.model.scenario) if title is None
-                               else title)
+                               else title, record=self.summary.get("record", ()))
 
     def map(self, day: int | None = None) -> Figure:
         """The theater on ``day`` (default: the last day), as ``map_final.png`` draws it.

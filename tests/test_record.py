@@ -128,3 +128,66 @@ def test_run_prints_the_record_table_and_summary_lists_the_town_events(tmp_path)
     assert any(e["model_day"] is not None for e in record)
     days = [e["model_day"] for e in record if e["model_day"] is not None]
     assert all(0 < d <= 90 for d in days)
+
+
+def _open_town(rate: float, garrison: bool):
+    """Day-0 model of 2017 with Albu Kamal handed to the SAA, its units gone, an ISIS cell 3 cells away."""
+    from sim.model.agents import GroundUnit, IsisCell
+
+    scenario = sim.load("deir_ezzor_2017", {"params.counterattack_rate": rate})
+    m = sim.BorderModel(scenario=scenario, rng=1)
+    names, tx, ty = m.isis_towns
+    k = names.index("Albu Kamal")
+    town = int(tx[k]), int(ty[k])
+    for unit in m.ground_units():
+        unit.cell = m.grid[(0, 0)]
+    if garrison:
+        m.ground_units()[0].cell = m.grid[town]
+    m.control[town] = CONTROL_SAA
+    cells = [c for c in m.isis_cells() if isinstance(c, IsisCell)]
+    for c in cells:
+        c.cell = m.grid[(0, 1)]
+        c.dispersed = True
+    attacker = cells[0]
+    attacker.dispersed = False
+    attacker.cell = m.grid[(town[0] + 3, town[1])]
+    assert all(isinstance(u, GroundUnit) for u in m.ground_units())
+    return m, town, attacker
+
+
+def test_an_open_town_is_retaken_by_a_counter_attack_and_the_control_phase_gives_it_back():
+    from sim.model.phases.control import update_control
+    from sim.model.phases.counterattack import counterattack
+
+    m, town, attacker = _open_town(rate=10.0, garrison=False)
+    assert counterattack(m) == ["Albu Kamal"]
+    assert attacker.cell.coordinate == town and m.today["counterattacks"] == 1
+    update_control(m)
+    assert m.control[town] == CONTROL_ISIS
+
+
+def test_no_counter_attack_on_a_garrisoned_town_or_at_rate_zero():
+    from sim.model.phases.counterattack import counterattack
+
+    m, town, attacker = _open_town(rate=10.0, garrison=True)
+    assert counterattack(m) == [] and attacker.cell.coordinate != town
+    m, town, attacker = _open_town(rate=0.0, garrison=False)
+    state = m.streams["isis"].bit_generator.state
+    assert counterattack(m) == [] and attacker.cell.coordinate != town
+    assert m.streams["isis"].bit_generator.state == state  # nothing drawn: other scenarios unchanged
+
+
+def test_timeseries_marks_each_record_date_inside_the_run_on_every_panel():
+    from sim.render.timeseries import plot_timeseries, record_marker_days
+
+    record = [{"record_day": 34, "label": "Mayadin (SAA)", "what": "w"},
+              {"record_day": 54, "label": "a", "what": "w"}, {"record_day": 54, "label": "b", "what": "w"},
+              {"record_day": 500, "label": "late", "what": "w"}]
+    assert record_marker_days(record) == {34: "Mayadin (SAA)", 54: "a / b", 500: "late"}
+    table = {"day": np.arange(91), "isis_fighters": np.ones(91), "p_km2": np.ones(91)}
+    plain = plot_timeseries(table, {"p": "P"})
+    marked = plot_timeseries(table, {"p": "P"}, record=record)
+    lines = [len(ax.lines) for ax in marked.axes[:3]]
+    assert lines == [len(ax.lines) + 2 for ax in plain.axes[:3]]  # days 34 and 54; day 500 is past the run
+    texts = [t.get_text() for t in marked.axes[0].texts]
+    assert "Mayadin (SAA)" in texts and "a / b" in texts and "late" not in texts

@@ -51,6 +51,7 @@ def compare(record, places: dict[str, dict], rows: list[dict]) -> list[dict]:
             "quote": event.quote,
             "partisan": event.partisan,
             "observable": event.observable(),
+            "label": event.label(),
             "kind": event.kind,
         }
         if event.kind == "isis_fighters":

@@ -21,6 +21,7 @@ from sim.model.phases.air import fly_air_missions
 from sim.model.phases.areas import build_areas
 from sim.model.phases.combat import engage, fight_engagements
 from sim.model.phases.control import initial_control, update_control_and_pockets
+from sim.model.phases.counterattack import counterattack, held_towns
 from sim.model.phases.friction import resolve_incidents
 from sim.model.places import PlaceTracker, named_places
 from sim.model.phases.ground import move_ground_forces
@@ -87,6 +88,7 @@ class BorderModel(Model):
         place_air_wings(self)
         self.initial_isis_fighters = self.isis_fighters()
         self.places = PlaceTracker(self, named_places(spec))  # named places as outcomes
+        self.isis_towns = held_towns(self)  # towns in the pockets at the start: ISIS may counter-attack them
         self.areas = build_areas(self)
         update_control_and_pockets(self)
         self.datacollector = DataCollector(
@@ -112,6 +114,7 @@ class BorderModel(Model):
         fly_air_missions(self)
         move_ground_forces(self)
         isis_act(self)
+        counterattack(self)  # towns left open, retaken (phases/counterattack.py)
         fight_engagements(self)
         resolve_incidents(self, self.streams["friction"])
         update_control_and_pockets(self)

@@ -30,6 +30,7 @@ DAILY_COUNTERS = (
     "isis_killed_by_air",
     "isis_killed_in_combat",
     "engagements",
+    "counterattacks",
     "detections",
 )
 

@@ -41,14 +41,15 @@ def _inputs(result, scenario) -> dict:
     spec = result.model.scenario
     return {"table": {name: result.timeseries[name].to_numpy() for name in result.timeseries.columns},
             "labels": {key: pocket.label for key, pocket in spec.pockets.items()},
-            "title": spec.title, "day": MapSnapshot.of(result.model, scenario)}
+            "title": spec.title, "day": MapSnapshot.of(result.model, scenario),
+            "record": result.summary.get("record", [])}
 
 
 def _timeseries(inputs: dict, out: Path) -> Path:
     from sim.render.timeseries import save_timeseries
 
     return save_timeseries(inputs["table"], inputs["labels"], out / TIMESERIES, title=inputs["title"],
-                           dpi=DPI)
+                           dpi=DPI, record=inputs.get("record", ()))
 
 
 def draw_plots(result, out: Path) -> list[Path]:

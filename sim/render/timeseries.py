@@ -42,10 +42,38 @@ def _x_label(ts: Mapping[str, np.ndarray]) -> str:
     return "Day of the scenario"
 
 
-def plot_timeseries(timeseries, pocket_labels: dict[str, str], *, title: str = "") -> Figure:
+RECORD_COLOR = "#6B6B6B"
+
+
+def record_marker_days(record) -> dict[int, str]:
+    """Day -> label of the record's events (a run's ``summary["record"]``), events of a day joined."""
+    days: dict[int, list[str]] = {}
+    for entry in record or ():
+        days.setdefault(int(entry["record_day"]), []).append(entry.get("label") or entry["what"])
+    return {day: " / ".join(labels) for day, labels in sorted(days.items())}
+
+
+def _mark_record(axes, record, days: np.ndarray) -> None:
+    """A dotted vertical line on every panel at each record date in the run, labelled on the top one."""
+    if not len(days):
+        return
+    first, last = int(days.min()), int(days.max())
+    for day, label in record_marker_days(record).items():
+        if not first <= day <= last:
+            continue
+        for ax in axes:
+            ax.axvline(day, color=RECORD_COLOR, lw=1.2, ls=":", zorder=1)
+        axes[0].annotate(label, (day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -4),
+                         textcoords="offset points", rotation=90, va="top", ha="left",
+                         fontsize=FONT_SMALL * 0.8, color=RECORD_COLOR, annotation_clip=True,
+                         bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def plot_timeseries(timeseries, pocket_labels: dict[str, str], *, title: str = "", record=()) -> Figure:
     """Areas of the named pockets, ISIS fighters and cumulative events, against the day.
 
     ``timeseries`` is a run's table: a DataFrame, or columns by name (what a plotting process gets).
+    ``record`` is the run's ``summary["record"]``: its dates are marked on every panel.
     """
     ts = {name: np.asarray(timeseries[name]) for name in timeseries}  # pandas is not needed to plot
     days = ts["day"]
@@ -95,12 +123,13 @@ def plot_timeseries(timeseries, pocket_labels: dict[str, str], *, title: str = "
     events.set_xlabel(_x_label(ts), fontsize=FONT)
     if len(days):
         events.set_xlim(days.min(), max(days.max(), days.min() + 1))
+    _mark_record(axes, record, days)
     if title:
         fig.suptitle(title, fontsize=FONT_TITLE, fontweight="bold", x=0.09, ha="left")
     return fig
 
 
 def save_timeseries(timeseries, pocket_labels: dict[str, str], path: str | os.PathLike, *,
-                    title: str = "", dpi: float = 150) -> Path:
+                    title: str = "", dpi: float = 150, record=()) -> Path:
     """Plot the run and write it as PNG atomically; returns the path."""
-    return save_atomic(plot_timeseries(timeseries, pocket_labels, title=title), path, dpi)
+    return save_atomic(plot_timeseries(timeseries, pocket_labels, title=title, record=record), path, dpi)

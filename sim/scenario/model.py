@@ -110,6 +110,16 @@ class RecordEvent(_Out):
     share: float | None = None
     below: float | None = None
 
+    def label(self) -> str:
+        """A few words for a chart's marker."""
+        if self.kind == "place_taken":
+            return f"{self.place} ({self.by})"
+        if self.kind == "place_lost":
+            return f"{self.place} lost ({self.by})"
+        if self.kind == "pocket_reduced":
+            return f"{self.pocket} " + ("cleared" if self.share >= 1 else f"-{self.share:.0%}")
+        return f"< {self.below:,.0f} ISIS"
+
     def observable(self) -> str:
         """What the model is asked, in words (for tables and figures)."""
         if self.kind == "place_taken":

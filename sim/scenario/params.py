@@ -178,6 +178,13 @@ class Params(BaseModel):
     raid_damage: float = _p(4.0, 0, 1000, "fighters", "Expected ISF losses from one raid")
     raid_civilian_harm: float = _p(0.5, 0, 100, "index", "Civilian-harm index added per raid")
     cohesion_recovery: float = _p(0.004, 0, 1, "1/day", "Daily recovery of cohesion toward 1")
+    counterattack_rate: float = _p(
+        0.0, 0, 10, "1/day",
+        "Daily hazard that ISIS counter-attacks an open town it held at the start, times cohesion (0: never)",
+    )
+    counterattack_range_km: float = _p(
+        30.0, 0, 500, "km", "An ISIS cell this close to an open town may counter-attack it"
+    )
 
     # --- named places as outcomes (sim.model.places) ---
     place_radius_km: float = _p(
