@@ -207,6 +207,8 @@ def cmd_report(args) -> int:
 
     report = build_report(args.sweep_dir)
     print(report.effects_text())
+    if report.record_text:
+        print("\n" + report.record_text)
     print(f"\nwrote {len(report.files)} files to {report.folder}; open {report.folder / 'report.html'}")
     return 0
 
@@ -229,6 +231,17 @@ def _box(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
+
+
+def cmd_history(args) -> int:
+    from sim.sweep.history import history
+
+    out = output_file(args.out or f"{Path(args.scenario).stem}_history.png", (".png",), "--out")
+    result = history(_find(args.scenario), seeds=args.seeds, overrides=args.set or [], days=args.days,
+                     seed=args.seed, workers=args.workers)
+    print(result.text())
+    print(f"wrote {result.save_figure(out)}")
+    return 0
 
 
 def cmd_compare(args) -> int:
@@ -359,6 +372,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the box of PRIM's peeling trajectory to report (default: the densest covering "
                         "half the runs that meet the condition)")
     p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("history", help="the model against the scenario's record over many seeds (a timeline)")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--seeds", type=_count, default=20, help="runs, one per replication seed (default 20)")
+    p.add_argument("--days", type=_days, help="number of days (default: the scenario's)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed the run seeds come from (default 0)")
+    p.add_argument("--workers", type=_count, help="worker processes (default: all cores)")
+    p.add_argument("-o", "--out", metavar="PNG", help="the timeline figure (default: SCENARIO_history.png)")
+    overrides(p)
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("compare", help="paired difference B - A of two scenarios on each outcome")
     p.add_argument("a", metavar="A.yaml")

@@ -191,3 +191,47 @@ def test_timeseries_marks_each_record_date_inside_the_run_on_every_panel():
     assert lines == [len(ax.lines) + 2 for ax in plain.axes[:3]]  # days 34 and 54; day 500 is past the run
     texts = [t.get_text() for t in marked.axes[0].texts]
     assert "Mayadin (SAA)" in texts and "a / b" in texts and "late" not in texts
+
+
+def test_a_sweep_stores_each_record_event_day_and_the_report_holds_them_against_the_record(tmp_path):
+    import pandas as pd
+
+    from sim.report import build_report
+    from sim.sweep.runner import run_sweep
+
+    exp = tmp_path / "rec.yaml"
+    exp.write_text(f"name: rec\ntitle: t\nscenario: {ROOT / 'scenarios' / 'deir_ezzor_2017.yaml'}\ndays: 65\n"
+                   "factors:\n  - channel: deconfliction\nreplications: 2\noutcomes: [incidents]\n")
+    run_sweep(exp, tmp_path / "sweep", workers=1, progress=False)
+    results = pd.read_parquet(tmp_path / "sweep" / "results.parquet")
+    assert "record_mayadin_taken_day" in results and "record_albu_kamal_taken_day" in results
+    row = results[results["point"] == 0].iloc[0]
+    line = f"channels.deconfliction={str(bool(row['deconfliction'])).lower()}"
+    scenario = sim.load("deir_ezzor_2017", [line, "days=65"])
+    direct = {e["id"]: e["model_day"] for e in sim.run(scenario, seed=int(row["seed"])).summary["record"]}
+    for event, day in direct.items():  # never shown by the last day: stored as days + 1
+        assert row[f"record_{event}_day"] == (66 if day is None else day)
+    report = build_report(tmp_path / "sweep")
+    names = {p.name for p in report.files}
+    assert {"record.csv", "record_skill.csv", "record_timeline.png"} <= names
+    assert "model against the record: deconfliction on" in report.record_text
+    assert "skill: median absolute error" in report.record_text
+    page = (report.folder / "report.html").read_text()
+    assert "The model against the record" in page and "deccanherald.com" in page
+    table = pd.read_csv(report.folder / "record.csv")
+    assert len(table) == 2 * len(direct)
+
+
+def test_history_runs_the_seeds_once_each_and_is_the_same_with_any_number_of_workers(tmp_path):
+    from sim.sweep.history import history
+
+    one = history(str(ROOT / "scenarios" / "deir_ezzor_2017.yaml"), seeds=3, days=40, workers=1)
+    two = history(str(ROOT / "scenarios" / "deir_ezzor_2017.yaml"), seeds=3, days=40, workers=2)
+    assert one.text() == two.text()
+    for event, days in one.days_by_event.items():
+        assert len(days) == 3 and np.array_equal(days, two.days_by_event[event], equal_nan=True)
+    png = one.save_figure(tmp_path / "h.png")
+    assert png.stat().st_size > 10_000
+    proc = subprocess.run([str(BIN), "history", "scenarios/pockets_2018.yaml", "--seeds", "2"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "has no `record:`" in proc.stderr and "Traceback" not in proc.stderr

@@ -16,6 +16,7 @@ import yaml
 from sim.errors import ScenarioError
 from sim.outputs import atomic_write, write_text
 from sim.report import html, plots
+from sim.report import record as rec
 from sim.report.sensitivity import sensitivity_table
 from sim.report.stats import SweepData, effects_table, ranking, summary_table
 from sim.sweep import outcomes as oc
@@ -30,6 +31,7 @@ class Report:
     effects: pd.DataFrame
     outcomes: list[str]
     discovery: Any = None  # sim.report.discover.Discovery, when a condition was asked
+    record_text: str = ""  # the model against the scenario's record (sim.report.record), if it has one
 
     def effects_text(self, limit: int = 4) -> str:
         """Channel main effects on the pocket outcome and the costs, as a fixed-width table."""
@@ -101,7 +103,8 @@ def build_report(folder: str | Path, *, where: str | None = None, box: int | Non
     discovery = disc.discover(exp, results, asked["where"], box=asked["box"]) if asked else None
     data = SweepData(results, exp)
     pockets = exp["pockets"]
-    meanings = oc.available(pockets)
+    record = rec.section(exp, results, design)
+    meanings = oc.available(pockets, [e["id"] for e in record["events"]] if record else ())
     files = [_write_csv(out / "summary.csv", summary_table(data))]
     effects = effects_table(data)
     files.append(_write_csv(out / "effects.csv", effects))
@@ -124,6 +127,12 @@ def build_report(folder: str | Path, *, where: str | None = None, box: int | Non
         png = plots.outcome_by_setting(data, outcome, meanings.get(outcome, ""))
         files.append(_write_png(out / f"outcome_{outcome}.png", png))
         figures.append((f"{outcome} by setting", png))
+    if record is not None:
+        files.append(_write_csv(out / "record.csv", record["table"]))
+        files.append(_write_csv(out / "record_skill.csv", record["skill"]))
+        files.append(_write_png(out / "record_timeline.png", record["png"]))
+        labels = rec.point_labels(design)
+        record["labels"] = [labels.get(int(p), f"point {p}") for p in record["skill"]["point"]]
     failed = results[results["status"] != "ok"][["point", "replication", "seed", "error"]]
     meta = {"scenario": exp["scenario"], "days": exp["days"], "design": exp["design"]["type"],
             "factors": ", ".join(f.get("channel") or f["param"] for f in exp["factors"]),
@@ -133,7 +142,8 @@ def build_report(folder: str | Path, *, where: str | None = None, box: int | Non
         files += disc.write(out, discovery, asked["box"])
     page = html.page(exp=exp, meta=meta, ranking=rank, primary=primary, effects=effects, sensitivity=sens,
                      failed=failed, figures=figures, meanings=meanings,
-                     discovery=disc.section(discovery) if discovery is not None else "")
+                     discovery=disc.section(discovery) if discovery is not None else "", record=record)
     write_text(out / "report.html", page)
     files.append(out / "report.html")
-    return Report(out, files, rank, primary, effects, list(exp["outcomes"]), discovery)
+    return Report(out, files, rank, primary, effects, list(exp["outcomes"]), discovery,
+                  record["text"] if record else "")

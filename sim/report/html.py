@@ -75,9 +75,29 @@ def image(data: bytes, alt: str) -> str:
     return f'<img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">'
 
 
+def record_section(record: dict) -> str:
+    """The model against the record (sim.report.record): skill, the timeline, the table, the sources."""
+    from sim.report.record import WITHIN, skill_line
+
+    skills = "".join(f"<li>{esc(label)}: {esc(skill_line(row))}</li>"
+                     for label, row in zip(record["labels"], record["skill"].to_dict("records"), strict=True))
+    sources = "".join(
+        f"<li><b>{esc(e['date'])}</b> {esc(e['what'])}: &ldquo;{esc(e['quote'])}&rdquo; "
+        f"<a href='{esc(e['source'])}'>{esc(e['source'])}</a>"
+        f"{' (partisan source)' if e['partisan'] else ''}</li>"
+        for e in record["events"])
+    return ("<h2>The model against the record</h2><p class='note'>For each event of the scenario's "
+            "<code>record:</code>, the model's day over the replications of each design point against the "
+            "record's date. A run that had not shown the event by its last day counts as the run length + 1 "
+            f"(so the error shown is a lower bound). Skill: median absolute error of the median day over "
+            f"events, and the share of events within &plusmn;{WITHIN} days.</p>"
+            f"<ul>{skills}</ul>" + image(record["png"], "the model against the record: timeline")
+            + table(record["table"].drop(columns=["event"])) + f"<h3>What happened</h3><ul>{sources}</ul>")
+
+
 def page(*, exp: dict, meta: dict, ranking: pd.DataFrame | None, primary: str | None, effects: pd.DataFrame,
          sensitivity: pd.DataFrame | None, failed: pd.DataFrame, figures: list[tuple[str, bytes]],
-         meanings: dict[str, str], discovery: str = "") -> str:
+         meanings: dict[str, str], discovery: str = "", record: dict | None = None) -> str:
     """The whole page as a string."""
     outcomes = exp["outcomes"]
     parts = [f"<h1>{esc(exp['title'])}</h1>", f"<p>{esc(exp.get('description', ''))}</p>",
@@ -109,6 +129,8 @@ def page(*, exp: dict, meta: dict, ranking: pd.DataFrame | None, primary: str | 
         kind = "Sobol indices (S1 first order, ST total)" if "ST" in sensitivity else "Morris screening (mu*)"
         parts.append(f"<h2>Global sensitivity: {kind}</h2>")
         parts.append(table(sensitivity))
+    if record is not None:
+        parts.append(record_section(record))
     parts.append(discovery)  # `bordersim discover`'s section (sim.report.discover), when asked
     parts.append("<h2>Figures</h2>")
     parts.extend(image(data, alt) for alt, data in figures)

@@ -112,10 +112,11 @@ class RecordEvent(_Out):
 
     def label(self) -> str:
         """A few words for a chart's marker."""
+        nth = f", time {self.nth}" if self.nth > 1 else ""
         if self.kind == "place_taken":
-            return f"{self.place} ({self.by})"
+            return f"{self.place} ({self.by}{nth})"
         if self.kind == "place_lost":
-            return f"{self.place} lost ({self.by})"
+            return f"{self.place} lost ({self.by}{nth})"
         if self.kind == "pocket_reduced":
             return f"{self.pocket} " + ("cleared" if self.share >= 1 else f"-{self.share:.0%}")
         return f"< {self.below:,.0f} ISIS"

@@ -348,10 +348,10 @@ def _apply(c: Checker, scenario, changes: dict, node: Node | None, path: str, pr
 def _outcomes(c: Checker, node: Node | None, scenario) -> list[str]:
     if scenario is None:
         return []
-    pockets = list(scenario.pockets)
+    pockets, record = list(scenario.pockets), [e.id for e in scenario.record]
     if node is None:
-        return oc.default_outcomes(pockets)
-    names = oc.available(pockets)
+        return oc.default_outcomes(pockets, record)
+    names = oc.available(pockets, record)
     if not node.is_list or not node.value:
         c.err("outcomes is a list of names, e.g. [euphrates_final_km2, raids]", node, "outcomes")
         return []
@@ -366,4 +366,5 @@ def _outcomes(c: Checker, node: Node | None, scenario) -> list[str]:
             c.err(f"{v} is listed twice", item, f"outcomes.{i}")
         else:
             chosen.append(v)
-    return chosen
+    # the model's day for every record entry, always: `bordersim report` holds the sweep against the record
+    return chosen + [o for o in map(oc.record_outcome, record) if o not in chosen]

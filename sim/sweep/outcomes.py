@@ -38,17 +38,24 @@ FACTION_LOSSES = {f"losses_{f}": f"ground losses of {f}" for f in GROUND_FACTION
 POCKET_PRIORITY = ("pockets_reduction_pct", "pockets_mean_km2", "pockets_final_km2")
 
 
-def available(pockets: Iterable[str]) -> dict[str, str]:
-    """Every outcome name for a scenario with these pockets, with its meaning."""
+def record_outcome(event_id: str) -> str:
+    """The outcome holding the model's day for a record entry (summary.json's ``record``)."""
+    return f"record_{event_id}_day"
+
+
+def available(pockets: Iterable[str], record: Iterable[str] = ()) -> dict[str, str]:
+    """Every outcome name for a scenario with these pockets and record entries, with its meaning."""
     names = {f"{p}_{stat}": f"{p}: {text}" for p in pockets for stat, text in POCKET_STATS.items()}
-    return {**names, **GLOBAL, **FACTION_LOSSES}
+    days = {record_outcome(r): f"record {r}: the model's day for it (run length + 1 if never)"
+            for r in record}
+    return {**names, **GLOBAL, **FACTION_LOSSES, **days}
 
 
-def default_outcomes(pockets: Iterable[str]) -> list[str]:
+def default_outcomes(pockets: Iterable[str], record: Iterable[str] = ()) -> list[str]:
     """What a sweep records when the experiment file lists no outcomes."""
     per_pocket = [f"{p}_{s}" for p in pockets for s in ("final_km2", "mean_km2", "days_to_50pct")]
     return [*per_pocket, "pockets_reduction_pct", "isis_fighters_final", "raids_into_iraq", "incidents",
-            "strikes", "civilian_harm", "losses_total"]
+            "strikes", "civilian_harm", "losses_total", *map(record_outcome, record)]
 
 
 def is_pocket_outcome(name: str, pockets: Iterable[str]) -> bool:
@@ -68,6 +75,10 @@ def extract(names: Iterable[str], summary: Mapping) -> dict[str, float]:
     for name in names:
         if name in GLOBAL or name in FACTION_LOSSES:
             values[name] = _global(name, summary)
+            continue
+        if name.startswith("record_") and name.endswith("_day"):
+            entry = next(e for e in summary["record"] if record_outcome(e["id"]) == name)
+            values[name] = float(censored if entry["model_day"] is None else entry["model_day"])
             continue
         pocket, stat = _split(name, pockets)
         value = pockets[pocket][stat]
