@@ -23,10 +23,10 @@ from sim.model.phases.combat import engage, fight_engagements
 from sim.model.phases.control import initial_control, update_control_and_pockets
 from sim.model.phases.counterattack import counterattack, held_towns
 from sim.model.phases.friction import resolve_incidents
-from sim.model.places import PlaceTracker, named_places
 from sim.model.phases.ground import move_ground_forces
 from sim.model.phases.intel import NOTHING_SEEN, gather_intelligence
 from sim.model.phases.isis import isis_act
+from sim.model.places import PlaceTracker, named_places
 from sim.model.record import daily_row
 from sim.model.space.distances import km_from, pairs_within, pairwise_km
 from sim.model.space.placement import place_air_wings, place_forces
