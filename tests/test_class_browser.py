@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from browser import CHROMIUM, VIEWPORT, free_port, launch, open_demo, start_demo, stop_demo, wait_ready
 
@@ -23,7 +24,7 @@ def demo(tmp_path, request):
                       *request.param)
     try:
         wait_ready(proc, f"http://127.0.0.1:{port}/")
-        yield f"http://127.0.0.1:{port}", tmp_path
+        yield f"http://127.0.0.1:{port}", tmp_path, proc
     finally:
         stop_demo(proc)
 
@@ -47,7 +48,7 @@ def wait_text(page, selector: str, needle: str, timeout: float = 120.0) -> str:
 
 @pytest.mark.parametrize("demo", [()], indirect=True)
 def test_a_class_question_end_to_end(demo, browser):
-    origin, tmp = demo
+    origin, tmp, _ = demo
     teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
     teacher.click(".bs-class-days")
     teacher.click(".v-menu__content >> text=30")
@@ -79,7 +80,7 @@ def test_a_class_question_end_to_end(demo, browser):
 
 @pytest.mark.parametrize("demo", [("--max-sessions", "1", "--tab-grace", "1")], indirect=True)
 def test_the_full_class_page_and_a_closed_tab_frees_its_place(demo, browser):
-    origin, _ = demo
+    origin, _, proc = demo
     first_ctx = browser.new_context(viewport=VIEWPORT)
     open_demo(first_ctx, origin)
     late = browser.new_context(viewport=VIEWPORT).new_page()
@@ -95,3 +96,14 @@ def test_the_full_class_page_and_a_closed_tab_frees_its_place(demo, browser):
             break
         assert time.monotonic() < deadline, "the closed tab's place was never freed"
         time.sleep(1.0)
+
+
+@pytest.mark.parametrize("demo", [()], indirect=True)
+def test_four_pages_playing_at_once_all_keep_getting_frames(demo, browser):
+    """The load benchmark's small version: every page's days keep arriving while the others play."""
+    from benchmarks.classroom_load import play_window
+
+    origin, _, proc = demo
+    pages = [open_demo(browser.new_context(viewport=VIEWPORT), origin)[0] for _ in range(4)]
+    window = play_window(pages, psutil.Process(proc.pid), 6.0)
+    assert all(days >= 3 for days in window["advanced"]), f"a page stopped getting frames: {window}"

@@ -11,7 +11,8 @@ these rewrites:
   ``--host`` is not loopback), and is stopped;
 - to keep the test short, the SHORTER table below cuts ``--days``, ``--reps``, and the ``days:``
   and ``replications:`` lines of experiment files (in the copy's experiments/ and in heredocs),
-  and runs ``python -m benchmarks`` with ``--quick``; experiment files keep their first
+  and runs ``python -m benchmarks`` with ``--quick`` (the classroom load benchmark with one page);
+  experiment files keep their first
   MAX_CHANNEL_FACTORS ``- channel:`` factors (a full factorial of six channels is 64 runs).
   Set ``BORDERSIM_DOC_FULL=1`` to run every command exactly as written (many minutes).
 """
@@ -47,6 +48,7 @@ SHORTER = [
     (re.compile(r"(?m)^days: \d+$"), "days: 15"),
     (re.compile(r"(?m)^replications: \d+$"), "replications: 1"),
     (re.compile(r"-m benchmarks(?! --quick)(?=\s|$)"), "-m benchmarks --quick"),
+    (re.compile(r"-m benchmarks\.classroom_load .*$"), "-m benchmarks.classroom_load --pages 1 --seconds 2"),
 ]
 MAX_CHANNEL_FACTORS = 3
 CHANNEL_FACTOR = re.compile(r"^\s*- channel: \w+\s*$")

@@ -1,0 +1,168 @@
+"""A whole class on one server: N side-by-side pages in headless chromium, all playing.
+
+``python -m benchmarks.classroom_load [--pages 1 4 8] [--seconds 20]`` starts ``bordersim demo``, opens
+pages one after another (each its own browser context, i.e. its own session) and, for each N, measures
+while all N play at 8 days a second:
+
+- days/s per page (the first page plays the instructor: its own rate is listed too), and the ratio to
+  a lone page's rate in the same run;
+- server CPU per page-day (the demo process's user+system time over the days all pages advanced);
+- server memory (RSS) and its growth per added session (the first pages also fill the per-scenario
+  caches, so a session's own cost is the growth beyond them);
+- p95 latency of a Step click on a paused page while the other N-1 play (click to the new day shown).
+
+It prints a Markdown table (the one in docs/performance.md). Playwright drives Debian's chromium; the
+browsers share this machine's cores with the server, so days/s is a whole-machine figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser import VIEWPORT, day_shown, free_port, launch, open_demo, start_demo, stop_demo, wait_ready  # noqa: E402
+
+
+def _cpu(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return t.user + t.system
+
+
+def _days(pages) -> list[int]:
+    return [day_shown(p) for p in pages]
+
+
+def play_window(pages, server: psutil.Process, seconds: float) -> dict:
+    """Every page playing for ``seconds``: days each advanced and the server's CPU over them."""
+    for p in pages:
+        p.click(".bs-play")
+    time.sleep(1.0)  # past the first day of each
+    start, cpu0, t0 = _days(pages), _cpu(server), time.monotonic()
+    time.sleep(seconds)
+    end, cpu1, t1 = _days(pages), _cpu(server), time.monotonic()
+    for p in pages:
+        p.click(".bs-play")
+    advanced = [b - a for a, b in zip(start, end, strict=True)]
+    return {"rates": [d / (t1 - t0) for d in advanced], "advanced": advanced, "cpu": cpu1 - cpu0,
+            "wall": t1 - t0}
+
+
+def step_latency(page, clicks: int = 15) -> list[float]:
+    """Seconds from a Step click to the next day shown, on a paused page."""
+    out = []
+    for _ in range(clicks):
+        day = day_shown(page)
+        t0 = time.monotonic()
+        page.click(".bs-step")
+        shown = f"document.querySelector('.bs-day-number').textContent.startsWith('Day {day + 1} ')"
+        page.wait_for_function(shown, timeout=30_000)
+        out.append(time.monotonic() - t0)
+    return out
+
+
+def reset(page) -> None:
+    page.wait_for_selector(".bs-reset:not([disabled])", timeout=60_000)  # a new page may still be building
+    page.click(".bs-reset")
+    page.wait_for_function("document.querySelector('.bs-day-number').textContent.startsWith('Day 0 ')",
+                           timeout=60_000)
+    page.wait_for_selector(".bs-play:not([disabled])", timeout=60_000)
+
+
+def measure(counts: list[int], seconds: float) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    folder = Path(tempfile.mkdtemp(prefix="bordersim-load-"))
+    proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
+                      "--max-sessions", str(max(counts) + 2))
+    rows = []
+    try:
+        wait_ready(proc, origin)
+        server = psutil.Process(proc.pid)
+        time.sleep(2.0)
+        base = server.memory_info().rss
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            pages: list = []
+            lone = first = None
+            for n in counts:
+                while len(pages) < n:
+                    page, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+                    pages.append(page)
+                for p in pages:
+                    reset(p)
+                window = play_window(pages, server, seconds)
+                rss = server.memory_info().rss
+                page_days = sum(window["advanced"])
+                lat = step_latency(pages[0]) if n == 1 else _latency_under_load(pages, server)
+                rates = window["rates"]
+                lone = rates[0] if lone is None else lone
+                first = (n, rss) if first is None else first
+                rows.append({
+                    "pages": n, "min_rate": min(rates), "mean_rate": statistics.mean(rates),
+                    "instructor_rate": rates[0], "ratio": statistics.mean(rates) / lone,
+                    "server_cores": window["cpu"] / window["wall"],
+                    "cpu_ms_per_page_day": 1000 * window["cpu"] / max(page_days, 1),
+                    # the first page also pays the scenario's caches (map base, legend): a session's own
+                    # cost is the growth from the first count's pages on
+                    "rss_mb": rss / 2**20, "mb_first": (first[1] - base) / 2**20 / first[0],
+                    "mb_per_session": (rss - first[1]) / 2**20 / (n - first[0]) if n > first[0] else None,
+                    "step_p95_ms": 1000 * sorted(lat)[int(0.95 * (len(lat) - 1))],
+                })
+                print(row_text(rows[-1]), flush=True)
+            browser.close()
+    finally:
+        stop_demo(proc)
+    return rows
+
+
+def _latency_under_load(pages, server) -> list[float]:
+    """Step latency on the first page while the others play."""
+    for p in pages[1:]:
+        p.click(".bs-play")
+    try:
+        return step_latency(pages[0])
+    finally:
+        for p in pages[1:]:
+            p.click(".bs-play")
+
+
+HEADER = ("| pages | days/s per page (min / mean) | instructor's page | mean ÷ lone page | whole server "
+          "| server CPU per page-day | server memory | memory per added session | Step p95 |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+
+
+def row_text(r: dict) -> str:
+    return (f"| {r['pages']} | {r['min_rate']:.1f} / {r['mean_rate']:.1f} | {r['instructor_rate']:.1f} "
+            f"| {r['ratio']:.2f} | {r['server_cores']:.2f} cores | {r['cpu_ms_per_page_day']:.1f} ms "
+            f"| {r['rss_mb']:.0f} MB | {_per_session(r)} | {r['step_p95_ms']:.0f} ms |")
+
+
+def _per_session(r: dict) -> str:
+    if r["mb_per_session"] is None:
+        return f"{r['mb_first']:.0f} MB (first pages, with the caches)"
+    return f"{r['mb_per_session']:.1f} MB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.classroom_load")
+    parser.add_argument("--pages", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    print(HEADER, flush=True)
+    measure(sorted(args.pages), args.seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
