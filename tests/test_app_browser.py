@@ -155,3 +155,25 @@ def test_play_advances_and_pause_stops(session):
     paused = day_shown(page)
     time.sleep(1.5)
     assert day_shown(page) == paused
+
+
+def test_the_record_is_marked_on_the_charts_and_told_in_the_what_happened_panel(session):
+    page, blocked, *_ = session
+    assert page.locator(".bs-record").count() == 0  # pockets_2018 has no record
+    page.click(".bs-scenario")
+    page.click(".v-menu__content >> text=deir_ezzor_2017")
+    page.wait_for_selector(".bs-record", timeout=60_000)
+    panel = page.inner_text(".bs-record")
+    assert "What happened" in panel and "2017-10-14 (day 34)" in panel and "deccanherald.com" in panel
+    assert "A: not yet (day 0)" in panel and "(partisan source)" in panel
+    for i in range(3):  # each chart carries the record's dates as a markLine
+        page.wait_for_selector(f".bs-chart-{i} canvas", timeout=30_000)
+    days = page.evaluate("""() => {
+        const el = document.querySelector('.bs-chart-0 > div');
+        const defined = window.requirejs.s.contexts._.defined;  // the page loaded ECharts by its URL
+        const echarts = defined[Object.keys(defined).find(k => k.includes('echarts'))];
+        const chart = echarts.getInstanceByDom(el);
+        return chart.getOption().series[0].markLine.data.map(d => d.xAxis);
+    }""")
+    assert days == [34, 42, 54, 60, 62, 68, 70, 86]
+    assert blocked == []

@@ -235,3 +235,27 @@ def test_history_runs_the_seeds_once_each_and_is_the_same_with_any_number_of_wor
     proc = subprocess.run([str(BIN), "history", "scenarios/pockets_2018.yaml", "--seeds", "2"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "has no `record:`" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_page_marks_the_record_days_on_every_chart_and_its_panel_reads_each_side():
+    from sim.app.charts import chart_options
+    from sim.app.record_panel import marker_days, panel_rows, with_markers
+    from sim.app.state import Classroom, default_setup
+
+    path = str(ROOT / "scenarios" / "deir_ezzor_2017.yaml")
+    scenario = sim.load(path)
+    markers = marker_days(scenario)
+    assert markers[34] == "Mayadin (SAA)" and markers[54] == "deir_ezzor cleared / Al-Qaim (ISF)"
+    room = Classroom(default_setup(scenario, path, seed=1))
+    options = chart_options(room.sides, {k: p.label for k, p in scenario.pockets.items()}, room.days)
+    marked = with_markers(options, markers)
+    assert all("markLine" not in s for o in options for s in o["series"])  # the original is untouched
+    for chart in marked:
+        assert [d["xAxis"] for d in chart["series"][0]["markLine"]["data"]] == sorted(markers)
+    assert with_markers(options, {}) == options
+    room.step(90)
+    rows = panel_rows(scenario, room.sides, room.finished, room.day)
+    direct = {e["id"]: e["model_day"] for e in sim.run(scenario, seed=1).summary["record"]}
+    for row in rows:
+        day = direct[row["id"]]
+        assert row["model"]["A"] == ("not by day 90" if day is None else f"day {day}")

@@ -10,6 +10,7 @@ from functools import partial
 
 import solara
 
+from sim.app.record_panel import RecordPanel
 from sim.app.state import SIDES, channel_label
 from sim.app.widgets import ChartView, MapView
 
@@ -86,3 +87,4 @@ def Stage(view: solara.Reactive, busy: bool, message: str | None, session):
     """Messages, then the live maps and charts."""
     DayBanner(view.value, busy, message)
     Live(session, session.legend_png)
+    RecordPanel(session.classroom, view.value is not None and view.value.finished)  # sim/app/record_panel.py

@@ -267,7 +267,8 @@ def PageBody(session: Session):
             ClassCard(scenario, by_name[name.value].path, on_start, on_join, student.value, question.value)
         if student.value is None:  # a student's set-up is the class question's
             with solara.Card("Set-up"):
-                solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario)
+                solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario,
+                              classes=["bs-scenario"])
                 solara.InputText("Seed (whole number)", value=seed_text.value, on_value=on_seed,
                                  error=seed_error.value or False, classes=["bs-seed"])
                 solara.Switch(label="Side by side: A | B", value=compare.value, on_value=on_compare,

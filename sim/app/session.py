@@ -24,6 +24,7 @@ from PIL import Image
 
 from sim.app.charts import chart_options, chart_tail
 from sim.app.mapframe import map_base, side_day
+from sim.app.record_panel import marker_days, with_markers
 from sim.app.state import Classroom, Setup, build_classroom, load_cached
 
 TITLE_WIDTH = 58
@@ -217,7 +218,8 @@ class Session:
                               [side_day(s.model) for s in c.sides], fresh)
         if self.charts is not None:
             if fresh:
-                self.charts.reset(chart_options(c.sides, self._pockets(), c.days))
+                options = chart_options(c.sides, self._pockets(), c.days)
+                self.charts.reset(with_markers(options, marker_days(c.scenario)))  # the record's dates
             else:
                 self.charts.append(chart_tail(c.sides, self._pockets(), start))
 
