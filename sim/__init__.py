@@ -22,20 +22,23 @@ __getattr__ = lazy_getattr(__name__, {"load": "api", "run": "api", "Result": "ap
 # The folders whose code or data computes a run; everything else in sim/ is a front end (CLI, page,
 # sweeps, report, render) and may change without invalidating stored runs.
 MODEL_FOLDERS = ("model", "channels", "scenario", "geography", "data")
+MODEL_FILES = ("factions.py",)
 
 
 def model_fingerprint() -> str:
-    """A hash of the code and data that compute a run (the folders in ``MODEL_FOLDERS``), so stored
+    """A hash of the code and data that compute a run (``MODEL_FILES`` and ``MODEL_FOLDERS``), so stored
     sweep runs made by another version of the model are recomputed instead of reused."""
     import hashlib
     from pathlib import Path
 
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
+    files = [root / name for name in MODEL_FILES]
     for folder in MODEL_FOLDERS:
-        for path in sorted(p for p in (root / folder).rglob("*") if p.suffix in {".py", ".yaml"}):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
+        files += sorted(p for p in (root / folder).rglob("*") if p.suffix in {".py", ".yaml"})
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -14,6 +14,7 @@ Figures are matplotlib ``Figure`` objects: Jupyter shows them inline, ``fig.save
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,18 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 
+def _inline(fig: Figure) -> Figure:
+    """``fig``, displayable inline when running in a Jupyter kernel (bordersim never imports pyplot,
+    so IPython's PNG formatter for matplotlib figures is registered here)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"png"})
+    return fig
+
+
 @dataclass
 class Result(RunResult):
     """A finished run: ``model`` (at its last day), ``timeseries``, ``summary``, and figures of it."""
@@ -39,8 +52,9 @@ class Result(RunResult):
         from sim.render.animate import run_title
 
         labels = {name: p.label for name, p in self.model.scenario.pockets.items()}
-        return plot_timeseries(self.timeseries, labels, title=run_title(self.model.scenario) if title is None
-                               else title, record=self.summary.get("record", ()))
+        return _inline(plot_timeseries(self.timeseries, labels,
+                                       title=run_title(self.model.scenario) if title is None else title,
+                                       record=self.summary.get("record", ())))
 
     def map(self, day: int | None = None) -> Figure:
         """The theater on ``day`` (default: the last day), as ``map_final.png`` draws it.
@@ -52,10 +66,10 @@ class Result(RunResult):
 
         last = self.model.steps
         if day is None or day == last:
-            return draw_map(self.model)
+            return _inline(draw_map(self.model))
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= last:
             raise ValueError(f"day must be a whole number between 0 and {last}, got {day!r}")
-        return draw_map(BorderModel(scenario=self.model.scenario, rng=self.model.seed).run(day))
+        return _inline(draw_map(BorderModel(scenario=self.model.scenario, rng=self.model.seed).run(day)))
 
 
 def run(scenario: Scenario | str | Path, seed: int = 1, days: int | None = None,

@@ -7,8 +7,6 @@ status 2; only a bug in bordersim itself may show a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
-import os
 import re
 import sys
 from pathlib import Path
@@ -128,33 +126,18 @@ def cmd_map(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from sim.tuning import pause_collector, run_to_folder
+
     own = getattr(args, "own_process", False)
-    if own:  # imports (Mesa, pandas, SciPy) take 10 % less time without the collector walking them
-        gc.disable()
-    from sim import run
+    pause_collector(own)  # imports (Mesa, pandas, SciPy) take 10 % less time without the collector
     from sim.outputs import prepare_out_dir
-    from sim.run_outputs import print_summary, write_run_outputs
+    from sim.run_outputs import print_summary
 
     scenario = _load(args.scenario, args.set, args.days)
     out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-seed{args.seed}"
     prepare_out_dir(out, args.force)
-    plotter = None
-    if not args.no_plots and own:
-        from sim.render.process import PlotProcess, can_fork
-
-        if can_fork():
-            plotter = PlotProcess(scenario, out)  # draws while the model runs
-    try:
-        if own:
-            import sim.api  # noqa: F401  (Mesa and pandas, still without the collector)
-
-            gc.enable()
-            gc.freeze()  # what the imports made is never garbage: later collections skip it
-        result = run(scenario, seed=args.seed)
-        files = write_run_outputs(result, out, plots=not args.no_plots, plotter=plotter)
-    finally:
-        if plotter is not None:
-            plotter.close()
+    result, files = run_to_folder(scenario, args.seed, out, plots=not args.no_plots,
+                                  own_process=own)
     print_summary(result.summary, files)
     return 0
 
@@ -433,9 +416,9 @@ def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
     args.own_process = own_process
     status = _dispatch(args)
     if own_process and args.command == "run":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
+        from sim.tuning import end_process
+
+        end_process(status)
     return status
 
 

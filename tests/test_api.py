@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import mesa
 import pandas as pd
@@ -102,3 +103,24 @@ def test_commands_take_names(tmp_path, capsys):
     assert (tmp_path / "r" / "summary.json").is_file()
     assert main(["run", "pocket_2018", "--days", "2"]) == 2
     assert "did you mean pockets_2018?" in capsys.readouterr().err
+
+
+def test_the_fingerprint_covers_the_model_folders_and_not_the_front_ends(tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "sim"
+    shutil.copytree(Path(sim.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(sim, "__file__", str(copy / "__init__.py"))
+    before = sim.model_fingerprint()
+    (copy / "app" / "new_panel.py").write_text("X = 1\n")  # a front end grows a file
+    (copy / "report" / "html.py").write_text((copy / "report" / "html.py").read_text() + "\n# note\n")
+    assert sim.model_fingerprint() == before
+    model_files = ("model/phases/combat.py", "channels/deconfliction.py", "factions.py",
+                   "data/geography.yaml")
+    for changed in model_files:
+        path = copy / changed
+        text = path.read_text()
+        path.write_text(text + "\n# changed\n")
+        assert sim.model_fingerprint() != before, changed
+        path.write_text(text)
+    assert sim.model_fingerprint() == before

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim import BorderModel
+from sim.factions import CAMP_SAA
 from sim.model.agents import AirWing
-from sim.model.factions import CAMP_SAA
 from sim.model.phases.friction import air_incident, incident_probability
 from sim.scenario import load_scenario
 

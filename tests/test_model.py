@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim import BorderModel, run
-from sim.model.factions import CONTROL_ISIS
+from sim.factions import CONTROL_ISIS
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

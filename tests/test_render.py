@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from sim import BorderModel
+from sim.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_SAA, CONTROL_SDF
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, GridSpec, build_theater
-from sim.model.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_SAA, CONTROL_SDF
 from sim.render import (
     CONTROL_COLORS,
     FACTION_COLORS,

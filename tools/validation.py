@@ -25,9 +25,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy.integrate import solve_ivp
 
+from sim.factions import CAMP_IRAQ, CAMP_SAA
 from sim.geography import TERRAIN_URBAN
 from sim.model import BorderModel
-from sim.model.factions import CAMP_IRAQ, CAMP_SAA
 from sim.model.laws import lanchester
 
 DOC = Path("docs/validation.md")

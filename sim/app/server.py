@@ -60,10 +60,6 @@ def listen_problem(host: str, port: int) -> str | None:
     return None
 
 
-def port_free(host: str, port: int) -> bool:
-    return listen_problem(host, port) is None
-
-
 def _refuse_cdn(url: str) -> bytes:
     message = CDN_BLOCKED_MESSAGE.format(url=url)
     print(message, file=sys.stderr, flush=True)

@@ -27,15 +27,6 @@ SEED_MAX = limits.MAX_SEED
 SEED_MAX_CHARS = 19
 SIDES = ("A", "B")
 
-#: Short names for the channel checkboxes (scenario keys are the fallback).
-CHANNEL_LABELS = {
-    "deconfliction": "US–Russia deconfliction line",
-    "iranian_intermediary": "Iran as intermediary",
-    "turkish_sting": "Turkish sting (arrests)",
-    "isf_sdf_coordination": "ISF–SDF coordination",
-    "damascus_baghdad": "Damascus–Baghdad coordination",
-    "coalition_support": "Coalition support",
-}
 
 
 def days_per_second(value: object, default: float = 8) -> float:
@@ -46,7 +37,10 @@ def days_per_second(value: object, default: float = 8) -> float:
 
 
 def channel_label(name: str) -> str:
-    return CHANNEL_LABELS.get(name, name.replace("_", " "))
+    """The short name of a channel for checkboxes and titles (its scenario key when unknown)."""
+    from sim.channels import REGISTRY
+
+    return REGISTRY[name].label if name in REGISTRY else name.replace("_", " ")
 
 
 def parse_seed(text: str | int) -> int:

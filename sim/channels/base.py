@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class Channel:
     """Default hooks: no effect. Subclasses override only what their mechanism changes."""
 
-    name: str = ""
+    name: str = ""  # the key in scenario files (``channels: {name: true}``)
+    label: str = ""  # the short name people read (page checkboxes, tables)
     article: str = ""  # seed file the mechanism is drawn from
     summary: str = ""
 

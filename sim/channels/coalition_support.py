@@ -13,6 +13,7 @@ from sim.model.space.zones import iraq
 
 class CoalitionSupport(Channel):
     name = "coalition_support"
+    label = "Coalition support"
     article = "001_7ee1bc880b577988.txt"
     summary = "Coalition strikes in Iraq; full Iraqi sortie rate"
 

@@ -7,12 +7,13 @@ Kamal that killed 36 ISIS militants), with targets passed between the two govern
 from __future__ import annotations
 
 from sim.channels.base import Channel
-from sim.model.factions import CAMP_IRAQ, CAMP_SAA
+from sim.factions import CAMP_IRAQ, CAMP_SAA
 from sim.model.space.zones import saa_side
 
 
 class DamascusBaghdad(Channel):
     name = "damascus_baghdad"
+    label = "Damascus–Baghdad coordination"
     article = "000_8cc010e97ee6cc1c.txt"
     summary = "Iraqi strikes on ISIS near SAA-held ground, with shared targeting"
 

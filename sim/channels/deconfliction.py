@@ -8,14 +8,13 @@ of forces makes them, and air wings hold back strikes close to the rival camp's 
 from __future__ import annotations
 
 from sim.channels.base import Channel
-from sim.model.factions import AIR_WINGS, CAMP_SAA, CAMP_SDF
+from sim.factions import AIR_WINGS, RIVAL_OF
 from sim.model.space.zones import near_units
-
-_RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 
 
 class Deconfliction(Channel):
     name = "deconfliction"
+    label = "US–Russia deconfliction line"
     article = "003_e3f1c5d059373657.txt"
     summary = "US-Russia line: SDF north/east and SAA south/west of the Euphrates; rare incidents"
 
@@ -30,7 +29,7 @@ class Deconfliction(Channel):
         return None
 
     def narrow_strike_zone(self, model, wing):
-        rival = _RIVAL_OF.get(AIR_WINGS[wing].camp)
+        rival = RIVAL_OF.get(AIR_WINGS[wing].camp)
         if self.active or rival is None:
             return None
         return near_units(model, model.units_of_camp(rival), model.params.strike_standoff_km)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.channels.base import Channel
-from sim.model.factions import CAMP_IRAQ, CAMP_SAA
+from sim.factions import CAMP_IRAQ, CAMP_SAA
 from sim.model.space.distances import xy
 from sim.model.space.zones import saa_side
 
@@ -19,6 +19,7 @@ _SYNCHRONISED = ("ISF", "PMF", "SAA")
 
 class IranianIntermediary(Channel):
     name = "iranian_intermediary"
+    label = "Iran as intermediary"
     article = "002_61d1b93907d89329.txt"
     summary = "Iraqi and Syrian offensives synchronised; PMF in Syria; shared intelligence"
 

@@ -8,13 +8,14 @@ raids are blunted, and the two camps pool their intelligence.
 from __future__ import annotations
 
 from sim.channels.base import Channel
+from sim.factions import CAMP_IRAQ, CAMP_SDF
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
-from sim.model.factions import CAMP_IRAQ, CAMP_SDF
 from sim.model.space.zones import iraq, sdf_side
 
 
 class IsfSdfCoordination(Channel):
     name = "isf_sdf_coordination"
+    label = "ISF–SDF coordination"
     article = "000_8cc010e97ee6cc1c.txt"
     summary = "Iraqi strikes on the SDF side of Syria; border held; shared intelligence"
 

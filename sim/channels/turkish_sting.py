@@ -13,6 +13,7 @@ from sim.channels.base import Channel
 
 class TurkishSting(Channel):
     name = "turkish_sting"
+    label = "Turkish sting (arrests)"
     article = "000_8cc010e97ee6cc1c.txt"
     summary = "Arrest of ISIS leaders: cohesion drops, fewer raids and less reinforcement"
 

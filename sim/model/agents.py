@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
-from sim.model.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.model.phases.friction import air_incident
 
 if TYPE_CHECKING:

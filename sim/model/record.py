@@ -6,8 +6,8 @@ import math
 from typing import TYPE_CHECKING
 
 from sim import __version__
+from sim.factions import GROUND_FACTIONS
 from sim.model.comparison import compare
-from sim.model.factions import GROUND_FACTIONS
 
 if TYPE_CHECKING:
     from sim.model import BorderModel

@@ -20,9 +20,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from scipy.ndimage import distance_transform_edt
 
+from sim.factions import CONTROL_NAMES, CONTROL_NONE
 from sim.geography import COUNTRY_IRAQ, COUNTRY_OTHER, COUNTRY_SYRIA, load_gazetteer, load_geodata
 from sim.geography.spec import EARTH_RADIUS_KM
-from sim.model.factions import CONTROL_NAMES, CONTROL_NONE
 from sim.render.labels import FAR, LabelPlacer
 from sim.render.style import (
     BORDER_COLOR,

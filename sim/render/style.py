@@ -15,7 +15,7 @@ from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.model.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_NONE, CONTROL_SAA, CONTROL_SDF
+from sim.factions import CONTROL_IRAQ, CONTROL_ISIS, CONTROL_NONE, CONTROL_SAA, CONTROL_SDF
 from sim.outputs import atomic_write
 
 # Okabe & Ito (2008), the colour-blind-safe palette; one colour per actor.

@@ -34,7 +34,7 @@ class Params(BaseModel):
     visibility_valley: float = _p(0.6, 0, 2, "-", "Detection multiplier in the river valleys")
     visibility_urban: float = _p(0.35, 0, 2, "-", "Detection multiplier in towns")
 
-    # --- air (model._air_phase) ---
+    # --- air (sim.model.phases.air, AirWing.fly and AirWing.strike) ---
     strike_kill_fraction: float = _p(
         0.12, 0, 1, "-", "Expected share of a struck cell's fighters killed by one strike"
     )

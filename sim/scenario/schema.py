@@ -11,21 +11,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from sim import factions
+from sim.channels import REGISTRY
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario.limits import MAX_DAYS
 from sim.scenario.params import Params
 from sim.scenario.tree import Doc
 
-CHANNELS = (
-    "deconfliction",
-    "iranian_intermediary",
-    "turkish_sting",
-    "isf_sdf_coordination",
-    "damascus_baghdad",
-    "coalition_support",
-)
-FACTIONS = ("ISF", "PMF", "SDF", "SAA", "ISIS")
-AIR_WINGS = ("coalition", "iraqi", "russian")
+# Names a scenario may use, from the one place each is declared.
+CHANNELS = tuple(REGISTRY)
+FACTIONS = (*factions.GROUND_FACTIONS, factions.ISIS)
+AIR_WINGS = tuple(factions.AIR_WINGS)
 # Sections that may be left out or left empty.
 OPTIONAL_SECTIONS = ("description", "sources", "grid", "air", "pockets", "params", "events", "record")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from sim.model.factions import GROUND_FACTIONS
+from sim.factions import GROUND_FACTIONS
 
 POCKET_STATS = {
     "final_km2": "area held on the last day (km2)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.model.factions import CAMPS
+from sim.factions import CAMPS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.factions import GROUND_FACTIONS
+from sim.factions import GROUND_FACTIONS
 from sim.model.space import zones
 
 if TYPE_CHECKING:

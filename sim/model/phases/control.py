@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
-from sim.model.factions import (
+from sim.factions import (
     CONTROL_IRAQ,
     CONTROL_ISIS,
     CONTROL_NONE,
@@ -23,6 +22,7 @@ from sim.model.factions import (
     CONTROL_SDF,
     GROUND_FACTIONS,
 )
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
 from sim.model.laws import pockets
 
 if TYPE_CHECKING:

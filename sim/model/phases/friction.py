@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.factions import CAMP_SAA, CAMP_SDF
+from sim.factions import CAMP_SAA, CAMP_SDF, RIVAL_OF
 from sim.model.laws.lanchester import square_law
 from sim.model.space.distances import xy
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from sim.model import BorderModel
     from sim.model.agents import AirWing, GroundUnit, IsisCell
 
-_RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 
 
 def incident_probability(model: BorderModel, rate: float) -> float:
@@ -81,7 +80,7 @@ def air_incident(
     model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator
 ) -> bool:
     """A strike near the rival camp's ground forces may end in an incident; True if it did."""
-    rival = _RIVAL_OF.get(wing.camp)
+    rival = RIVAL_OF.get(wing.camp)
     if rival is None:
         return False
     units = model.units_of_camp(rival)

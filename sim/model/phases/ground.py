@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.factions import CONTROL_ISIS
 from sim.model.agents import GroundUnit
-from sim.model.factions import CONTROL_ISIS
 from sim.model.space.distances import km_from, pairs_within, xy
 
 if TYPE_CHECKING:

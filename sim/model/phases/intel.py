@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.factions import CAMPS
+from sim.factions import CAMPS
 from sim.model.laws import detection
 from sim.model.space.distances import xy
 

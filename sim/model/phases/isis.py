@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.factions import CAMP_IRAQ
 from sim.model.agents import IsisCell
-from sim.model.factions import CAMP_IRAQ
 from sim.model.space.distances import nearest_within, pairs_within, pairwise_km, xy
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.factions import ISIS
 from sim.model.agents import AirWing, GroundUnit, IsisCell
 from sim.model.space.distances import km_from_lonlat
 
@@ -26,7 +27,7 @@ def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
         for k in range(force.units):
             cell = model.grid[_scatter(model, cx, cy, force.spread_km, rng)]
             label = f"{force.label} {k + 1}" if force.units > 1 else force.label
-            if force.faction == "ISIS":
+            if force.faction == ISIS:
                 IsisCell(
                     model,
                     cell,

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.factions import CONTROL_SAA, CONTROL_SDF, GROUND_FACTIONS
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
-from sim.model.factions import CONTROL_SAA, CONTROL_SDF, GROUND_FACTIONS
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 
 def iraq(model: BorderModel) -> np.ndarray:
     return model.theater.country == COUNTRY_IRAQ
-
-
-def syria(model: BorderModel) -> np.ndarray:
-    return model.theater.country == COUNTRY_SYRIA
 
 
 def sdf_side(model: BorderModel) -> np.ndarray:

@@ -27,7 +27,8 @@ CAMP_IRAQ = "iraq"
 CAMP_SDF = "sdf_coalition"
 CAMP_SAA = "saa_russia"
 CAMPS = (CAMP_IRAQ, CAMP_SDF, CAMP_SAA)
-RIVAL_CAMPS = frozenset({CAMP_SDF, CAMP_SAA})  # the two ground coalitions of 003 and 001
+# The two rival ground coalitions of 003 and 001: each camp's rival, if it has one.
+RIVAL_OF = {CAMP_SDF: CAMP_SAA, CAMP_SAA: CAMP_SDF}
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,5 @@ def _build() -> tuple[dict[str, Faction], dict[str, Wing]]:
 
 
 GROUND_FACTIONS, AIR_WINGS = _build()
+ISIS = "ISIS"  # the faction name of ISIS forces in scenario files (they are IsisCell agents)
 
-
-def camp_of(faction: str) -> str:
-    return GROUND_FACTIONS[faction].camp
