@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sim.model.factions import CAMPS
 
+from sim.factions import CAMPS
 from sim.geography import TERRAIN_URBAN
 from sim.model import BorderModel
 from sim.model.laws.lanchester import area_fire_coefficient, mixed_law

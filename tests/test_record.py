@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim.factions import CONTROL_ISIS, CONTROL_SAA
 from sim.model.comparison import compare, model_day
-from sim.model.factions import CONTROL_ISIS, CONTROL_SAA
 from sim.model.places import PlaceTracker
 from sim.scenario.model import RecordEvent
 

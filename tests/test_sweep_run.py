@@ -113,7 +113,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     results = pd.read_csv(out / "results.csv")
     bad = results[results["replication"] == 1]
     assert (bad["status"] == "error").all()
-    assert bad["error"].str.contains("ValueError: seed must be a non-negative integer").all()
+    assert bad["error"].str.contains("ValueError: seed must be between 0 and 2**63-1, got -1").all()
     assert bad["euphrates_final_km2"].isna().all()
     assert (results[results["replication"] != 1]["status"] == "ok").all()
     assert len(list((out / "errors").glob("*.txt"))) == 4
@@ -121,7 +121,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     again = run_sweep(exp, out, workers=2, progress=False)  # failures are finished runs: kept
     assert again.ran == 0 and again.failed == 4
     page = (build_report(out).folder / "report.html").read_text()  # the report lists them, and goes on
-    assert "Failed runs (4)" in page and "ValueError: seed must be a non-negative integer" in page
+    assert "Failed runs (4)" in page and "ValueError: seed must be between 0 and 2**63-1, got -1" in page
     retried = run_sweep(exp, out, workers=2, retry_failed=True, progress=False)
     assert retried.ran == 4 and retried.failed == 0
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.factions import (
+from sim.factions import (
     CONTROL_IRAQ,
     CONTROL_ISIS,
     CONTROL_NAMES,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.factions import CONTROL_ISIS, CONTROL_NONE
+from sim.factions import CONTROL_ISIS, CONTROL_NONE
 from sim.model.space.distances import xy
 
 if TYPE_CHECKING:
