@@ -113,7 +113,8 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     results = pd.read_csv(out / "results.csv")
     bad = results[results["replication"] == 1]
     assert (bad["status"] == "error").all()
-    assert bad["error"].str.contains("ValueError: seed must be between 0 and 2**63-1, got -1", regex=False).all()
+    expected = "ValueError: seed must be between 0 and 2**63-1, got -1"
+    assert bad["error"].str.contains(expected, regex=False).all()
     assert bad["euphrates_final_km2"].isna().all()
     assert (results[results["replication"] != 1]["status"] == "ok").all()
     assert len(list((out / "errors").glob("*.txt"))) == 4
