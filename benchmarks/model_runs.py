@@ -13,13 +13,17 @@ from pathlib import Path
 from benchmarks.timing import child_summary, repeat, run_child, settle, summary, timed
 
 #: The phases of BorderModel.step, in order (see sim/model/model.py).
+#: The phases of ``BorderModel.step()``, as it calls them: the model's own methods, and the phase
+#: functions of sim.model.phases that ``sim.model.model`` imports.
 PHASES = (
     "apply_channel_events",
     "gather_intelligence",
     "fly_air_missions",
     "move_ground_forces",
-    "fight",
-    "resolve_friction",
+    "isis_act",
+    "counterattack",
+    "fight_engagements",
+    "resolve_incidents",
     "update_control_and_pockets",
     "record_day",
 )
@@ -78,30 +82,42 @@ def import_times(root: Path, reps: int) -> dict:
 
 
 def phase_times(scenario: Path, days: int, reps: int, seed: int = 1) -> dict:
-    """(c) Milliseconds per run in each phase: the phase methods of each model instance are wrapped
-    in timers (instance attributes, so the model's code is untouched); medians over ``reps`` runs."""
+    """(c) Milliseconds per run in each phase: each phase is wrapped in a timer -- a method of the model
+    instance as an instance attribute, a phase function in ``sim.model.model``'s namespace, put back
+    afterwards -- so the model's code is untouched; medians over ``reps`` runs."""
+    import sim.model.model as day
     from sim.model import BorderModel
 
     spec = load(scenario, days)
     BorderModel(scenario=spec, rng=seed).run()  # warm-up
     per_phase: dict[str, list[float]] = defaultdict(list)
     totals = []
+
+    def timed_phase(function, name: str, spent: dict):
+        def timer(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return timer
+
     for _ in range(reps):
         model = BorderModel(scenario=spec, rng=seed)
         spent = dict.fromkeys(PHASES, 0.0)
+        saved = {}
         for name in PHASES:
-            method = getattr(model, name)
-
-            def timer(*args, _method=method, _name=name, _spent=spent, **kwargs):
-                start = time.perf_counter()
-                try:
-                    return _method(*args, **kwargs)
-                finally:
-                    _spent[_name] += time.perf_counter() - start
-
-            setattr(model, name, timer)
-        settle(1.0)
-        sample, _ = timed(model.run)
+            if name in vars(day):  # a phase function, looked up in the module by step()
+                saved[name] = vars(day)[name]
+                setattr(day, name, timed_phase(saved[name], name, spent))
+            else:
+                setattr(model, name, timed_phase(getattr(model, name), name, spent))
+        try:
+            settle(1.0)
+            sample, _ = timed(model.run)
+        finally:
+            for name, function in saved.items():
+                setattr(day, name, function)
         totals.append(sample.wall)
         for name in PHASES:
             per_phase[name].append(spent[name])

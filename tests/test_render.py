@@ -24,7 +24,8 @@ from sim.render import (
     save_map,
     save_timeseries,
 )
-from sim.render.map import MAX_PLACE_LABELS, nice_length
+from sim.render.furniture import nice_length
+from sim.render.map import MAX_PLACE_LABELS
 from sim.render.style import CONTROL_ALPHA, LAND_COLOR
 from sim.scenario import load_scenario
 

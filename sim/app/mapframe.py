@@ -16,7 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.render.map import FULL_RECT, GROUND_ORDER, KM_PER_DEG, RIVERS, marker_area
+from sim.render.furniture import GROUND_ORDER, KM_PER_DEG, marker_area
+from sim.render.map import FULL_RECT, RIVERS
 from sim.render.style import (
     BORDER_COLOR,
     CONTROL_ALPHA,
@@ -114,7 +115,8 @@ def _base_for(path: str) -> dict:
     from sim import BorderModel
     from sim.app.state import load_cached
     from sim.geography import COUNTRY_OTHER, load_gazetteer, load_geodata
-    from sim.render.map import _inside, draw_map, nice_length
+    from sim.render.furniture import nice_length
+    from sim.render.map import _inside, draw_map
     from sim.render.style import new_figure
 
     scenario = load_cached(path)
