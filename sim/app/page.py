@@ -26,7 +26,8 @@ import pandas  # noqa: E402, F401
 import sim.model.model  # noqa: E402, F401
 from sim.app.class_panel import ClassBoard, ClassCard  # noqa: E402
 from sim.app.layout import ChannelTable, RunButtons, Stage  # noqa: E402
-from sim.app.session import FULL_MESSAGE, Session, View  # noqa: E402
+from sim.app.playback import PlayTicket, ViewGate  # noqa: E402
+from sim.app.session import FULL_MESSAGE, Session  # noqa: E402
 from sim.app.state import (  # noqa: E402
     Setup,
     days_per_second,
@@ -104,6 +105,8 @@ def PageBody(session: Session):
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
     step_lock = solara.use_memo(threading.Lock, [])
+    gate = solara.use_memo(lambda: ViewGate(session), [session])  # sets `view` from any thread
+    tickets = solara.use_memo(PlayTicket, [])  # which play loop is the current one
     question = solara.use_reactive(None)  # the class question this page started (instructor)
     student = solara.use_reactive(None)  # (question, replication) this page joined
 
@@ -143,19 +146,16 @@ def PageBody(session: Session):
         now = session.view()
         day = now.day if now is not None else 0
         if force or day == 0 or built is None:
+            tickets.take()  # a play loop still running stops before it steps the new models
             playing.set(False)
             pending.set(False)
             request.set((setup, request.value[1] + 1))
         else:
             pending.set(True)
 
-    def show(new: View | None) -> None:
+    def show() -> None:
         """Tell the page a build or the end of a run (a day alone goes to the widgets, not here)."""
-        if new is None or new.generation != session.generation:
-            return
-        old = view.value
-        if old is None or old.generation != new.generation or old.finished != new.finished:
-            view.set(new)
+        gate.refresh(view)
 
     def build() -> None:
         setup = request.value[0]
@@ -169,23 +169,26 @@ def PageBody(session: Session):
         error = session.rebuild(setup)
         message.set(error)
         if error is None:
-            show(session.view())
+            show()
 
     build_task = solara.lab.use_task(build, dependencies=[request.value[1]], prefer_threaded=True)
 
     def play() -> None:
+        ticket = tickets.take()  # an older loop (paused and played within one sleep) stops
+        generation = session.generation  # a Reset's new models are never stepped by this loop
         deadline = time.perf_counter()
-        while playing.value:
+        while playing.value and tickets.current(ticket):
             with step_lock:
-                new = session.step(1)
+                new = session.step(1, generation)
             if new is None:
                 freed()
                 break
-            show(new)
+            show()
             deadline += 1.0 / days_per_second(speed.value, DEFAULT_SPEED)
             time.sleep(max(0.0, deadline - time.perf_counter()))
             deadline = max(deadline, time.perf_counter() - 0.5)  # do not race to catch up
-        playing.set(False)
+        if tickets.current(ticket):  # a newer loop's Play is not ours to stop
+            playing.set(False)
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
@@ -199,7 +202,8 @@ def PageBody(session: Session):
 
     def on_step() -> None:
         with step_lock:
-            show(session.step(1))
+            session.step(1)
+        show()
         freed()
 
     def on_scenario(key: str) -> None:
@@ -243,6 +247,7 @@ def PageBody(session: Session):
             return "Every run of this class question is taken"
         replication, setup = joined
         session.class_run = (q, replication)
+        tickets.take()
         playing.set(False)
         compare.set(True)
         channels.set(tuple(dict(side) for side in setup.channels))

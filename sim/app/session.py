@@ -223,12 +223,13 @@ class Session:
             else:
                 self.charts.append(chart_tail(c.sides, self._pockets(), start))
 
-    def step(self, days: int = 1) -> View | None:
-        """Advance every model together and send the new days; None when there is nothing to step."""
+    def step(self, days: int = 1, generation: int | None = None) -> View | None:
+        """Advance every model together and send the new days; None when there is nothing to step,
+        or when the models are no longer those of ``generation`` (a play loop started before a Reset)."""
         self.touched = time.monotonic()
         with self.lock:
             c = self.classroom
-            if c is None:
+            if c is None or (generation is not None and generation != self.generation):
                 return None
             start = len(c.sides[0].rows)
             if c.step(days) == 0:
