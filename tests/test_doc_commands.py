@@ -48,6 +48,8 @@ SHORTER = [
     (re.compile(r"(?m)^days: \d+$"), "days: 15"),
     (re.compile(r"(?m)^replications: \d+$"), "replications: 1"),
     (re.compile(r"-m benchmarks(?! --quick)(?=\s|$)"), "-m benchmarks --quick"),
+    (re.compile(r"-m tools\.validation record(?! --seeds)"), "-m tools.validation record --seeds 2"),
+    (re.compile(r"--seeds \d+"), "--seeds 2"),
     (re.compile(r"-m benchmarks\.classroom_load .*$"), "-m benchmarks.classroom_load --pages 1 --seconds 2"),
 ]
 MAX_CHANNEL_FACTORS = 3

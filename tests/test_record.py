@@ -259,3 +259,11 @@ def test_the_page_marks_the_record_days_on_every_chart_and_its_panel_reads_each_
     for row in rows:
         day = direct[row["id"]]
         assert row["model"]["A"] == ("not by day 90" if day is None else f"day {day}")
+
+
+def test_the_validation_section_on_the_record_describes_the_model_and_scenarios_as_they_are():
+    from tools import validation_record
+
+    why = validation_record.stale(ROOT / "docs" / "validation.md", ROOT / "scenarios")
+    assert why is None, (f"docs/validation.md's record section is stale ({why}): "
+                         "run python -m tools.validation record")

@@ -1,0 +1,71 @@
+"""The model against the record in docs/validation.md: ``python -m tools.validation record``.
+
+For every shipped scenario with a ``record:``, ``bordersim history`` over ``SEEDS`` seeds: a table
+per scenario and its timeline figure (docs/img/validation_record_NAME.png), written between the
+``<!-- validation:record -->`` markers. The block ends with a fingerprint line (each scenario's
+config hash and the model's fingerprint); ``stale()`` compares it with the code and scenarios as
+they are now, so a test says when the section no longer describes the model.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SEEDS = 20
+SCENARIOS = Path("scenarios")
+_FINGERPRINT = re.compile(r"<!-- record fingerprint: (.*?) -->")
+
+
+def scenarios_with_record(folder: Path = SCENARIOS) -> list[Path]:
+    from sim.scenario import load_scenario
+
+    return [p for p in sorted(folder.glob("*.yaml")) if load_scenario(p).record]
+
+
+def fingerprint(paths: list[Path], seeds: int = SEEDS) -> str:
+    from sim import model_fingerprint
+    from sim.scenario import load_scenario
+
+    parts = [f"{p.stem} {load_scenario(p).config_hash()}" for p in paths]
+    return "; ".join([*parts, f"model {model_fingerprint()}", f"seeds {seeds}"])
+
+
+def section(paths: list[Path], img: Path, seeds: int = SEEDS) -> str:
+    """The markdown of the block: per scenario a table, its skill line and its figure."""
+    from sim.report.record import WITHIN, skill_line
+    from sim.sweep.history import history
+
+    out = []
+    for path in paths:
+        h = history(str(path), seeds=seeds)
+        days = h.scenario.days
+        png = h.save_figure(img / f"validation_record_{h.scenario.name}.png")
+        out += [f"**{h.scenario.name}** ({h.scenario.start_date} to day {days}, {seeds} seeds): "
+                + skill_line(h.skill.iloc[0]) + ".", "",
+                "| event (record) | date | day | model: median day [quartiles] | runs that show it |",
+                "|---|---|---|---|---|"]
+        for r in h.table.itertuples():
+            median = f"> {days}" if r.model_median_day > days else f"{r.model_median_day:.0f}"
+            quart = ("" if r.model_q25_day != r.model_q25_day
+                     else f" [{r.model_q25_day:.0f}–{r.model_q75_day:.0f}]")
+            out.append(f"| {r.what} | {r.record_date} | {r.record_day} | {median}{quart} | "
+                       f"{r.shown_by_last_day} of {r.runs} |")
+        out += ["", f"![{h.scenario.name}: the model against the record](img/{png.name})", ""]
+    out.append(f"A median of > {days} means most runs had not shown the event by the last day; such runs "
+               f"count as the run length + 1, so that error is a lower bound. Within ±{WITHIN} days counts the "
+               "events whose median day is that close to the record's.")
+    out.append(f"<!-- record fingerprint: {fingerprint(paths, seeds)} -->")
+    return "\n".join(out)
+
+
+def stale(doc: Path, folder: Path = SCENARIOS) -> str | None:
+    """Why the block no longer describes the model and scenarios, or None when it does."""
+    match = _FINGERPRINT.search(doc.read_text(encoding="utf-8"))
+    if match is None:
+        return "no record fingerprint in the block"
+    now = fingerprint(scenarios_with_record(folder))
+    return None if match.group(1) == now else f"written for {match.group(1)}, now {now}"
+
+
+__all__ = ["SEEDS", "fingerprint", "scenarios_with_record", "section", "stale"]
