@@ -53,8 +53,8 @@ def section(paths: list[Path], img: Path, seeds: int = SEEDS) -> str:
                        f"{r.shown_by_last_day} of {r.runs} |")
         out += ["", f"![{h.scenario.name}: the model against the record](img/{png.name})", ""]
     out.append(f"A median of > {days} means most runs had not shown the event by the last day; such runs "
-               f"count as the run length + 1, so that error is a lower bound. Within ±{WITHIN} days counts the "
-               "events whose median day is that close to the record's.")
+               f"count as the run length + 1, so that error is a lower bound. Within ±{WITHIN} days counts "
+               "the events whose median day is that close to the record's.")
     out.append(f"<!-- record fingerprint: {fingerprint(paths, seeds)} -->")
     return "\n".join(out)
 
