@@ -352,7 +352,9 @@ def test_find_unknown_and_suggest():
 def test_gazetteer_contents():
     gaz = load_gazetteer()
     names = gaz.names()
-    assert len(names) == len(set(names)) == 61  # 60 from the shared reference, plus the al-Omar oil field
+    assert len(names) == len(set(names)) == 61  # the reference's 60 and build_data.PROJECT_PLACES
+    omar = gaz.find("al-Omar")
+    assert omar.name == "al-Omar oil field" and omar.country == "Syria" and omar.kind == "facility"
     p = gaz.find("Albu Kamal")
     assert (p.country, p.kind, p.lon, p.lat) == ("Syria", "city", 40.9185, 34.4523)
     assert "Abu Kamal" in p.alt_names and p.population > 0
