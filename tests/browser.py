@@ -72,10 +72,11 @@ def block_outside(page, origin: str) -> list[str]:
     """Abort every request not to ``origin``; returns the URLs blocked (and outside websockets seen)."""
     blocked: list[str] = []
     host = origin.split("://", 1)[1]
+    machine = host.rsplit(":", 1)[0] + ":"  # any port of the demo's host (the workers of --workers)
 
     def route(r):
         url = r.request.url
-        if url.split("://", 1)[-1].startswith(host + "/") or url.startswith(("data:", "blob:")):
+        if url.split("://", 1)[-1].startswith((host + "/", machine)) or url.startswith(("data:", "blob:")):
             r.continue_()
         else:
             blocked.append(url)
@@ -84,21 +85,23 @@ def block_outside(page, origin: str) -> list[str]:
     page.route("**/*", route)
 
     def websocket(ws):  # routes do not see websockets: record any that leaves the machine
-        if not ws.url.split("://", 1)[-1].startswith(host + "/"):
+        if not ws.url.split("://", 1)[-1].startswith((host + "/", machine)):
             blocked.append(ws.url)
 
     page.on("websocket", websocket)
     return blocked
 
 
-def open_demo(context, origin: str, timeout_ms: int = 90_000):
-    """A new page on the demo, offline; waits for the first map. Returns (page, blocked, failed)."""
+def open_demo(context, origin: str, timeout_ms: int = 90_000, path: str = "/"):
+    """A new page on the demo, offline; waits for the first map. Returns (page, blocked, failed).
+
+    ``bordersim demo --workers`` redirects the page to a worker's port on the same host, which is allowed."""
     page = context.new_page()
     blocked = block_outside(page, origin)
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
-    page.goto(origin + "/")
+    page.goto(origin + path)
     page.wait_for_selector(".bs-map-A canvas", timeout=timeout_ms)
     page.wait_for_function("document.querySelector('.bs-day-number')?.textContent.startsWith('Day')",
                            timeout=timeout_ms)

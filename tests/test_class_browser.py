@@ -107,3 +107,34 @@ def test_four_pages_playing_at_once_all_keep_getting_frames(demo, browser):
     pages = [open_demo(browser.new_context(viewport=VIEWPORT), origin)[0] for _ in range(4)]
     window = play_window(pages, psutil.Process(proc.pid), 6.0)
     assert all(days >= 3 for days in window["advanced"]), f"a page stopped getting frames: {window}"
+
+
+@pytest.mark.parametrize("demo", [("--workers", "3")], indirect=True)
+def test_workers_the_instructor_has_their_own_and_a_class_question_spans_them(demo, browser):
+    """--workers 3: the instructor's page on worker 0 at normal priority, the students spread over the
+    two others (niced); a question started on one worker is joined on the others and their dots arrive."""
+    from urllib.parse import urlparse
+
+    origin, _, proc = demo
+    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path="/instructor")
+    teacher.click(".bs-class-days")
+    teacher.click(".v-menu__content >> text=30")
+    teacher.click(".bs-class-start")
+    teacher.wait_for_selector(".bs-join-code-shown", timeout=30_000)
+    code = teacher.inner_text(".bs-join-code-shown").strip()
+    students = []
+    for _ in range(2):
+        page, blocked, _ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+        page.fill(".bs-join-code input", code)
+        page.click(".bs-join")
+        page.wait_for_function("document.querySelector('.bs-day-number')?.textContent === 'Day 0 of 30'",
+                               timeout=60_000)
+        page.click(".bs-play")
+        students.append((page, blocked))
+    ports = [urlparse(p.url).port for p in [teacher] + [page for page, _ in students]]
+    assert len(set(ports)) == 3 and urlparse(origin).port not in ports  # each on its own worker
+    workers = psutil.Process(proc.pid).children()
+    nice = {c.cmdline()[c.cmdline().index("--port") + 1]: c.nice() for c in workers}
+    assert nice[str(ports[0])] == 0 and nice[str(ports[1])] == nice[str(ports[2])] == 10
+    wait_text(teacher, ".bs-class-summary", "2 finished")
+    assert all(blocked == [] for _, blocked in students)

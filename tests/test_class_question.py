@@ -80,3 +80,30 @@ def test_an_unfinished_run_is_not_a_dot(question):
     room = Classroom(setup)
     room.step(2)
     assert question.finish(r, room) is None and question.summary()[0] == 0
+
+
+STUDENT_ELSEWHERE = """
+import sys
+from pathlib import Path
+from sim.app.class_question import find
+from sim.app.state import Classroom
+question = find(sys.argv[1].lower(), Path(sys.argv[2]))
+r, setup = question.join()
+room = Classroom(setup)
+room.step(1000)
+print(r, repr(question.finish(r, room)))
+"""
+
+
+def test_the_class_folder_is_shared_by_the_servers_processes(question):
+    """A student on another worker process finds the question by its code, gets a seat nobody else has
+    and their dot reaches the instructor's chart in this process."""
+    mine, _ = question.join()
+    cmd = [sys.executable, "-c", STUDENT_ELSEWHERE, question.code, str(question.folder.parent)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    r, diff = done.stdout.split()
+    assert mine == 0 and int(r) == 1  # seat 0 was taken by this process
+    assert question.joined() == 2 and question.dots() == [(1, float(diff))]
+    assert question.summary()[0] == 1
+    assert find("ZZZZ", question.folder.parent) is None and find("no code", question.folder.parent) is None

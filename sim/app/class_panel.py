@@ -124,7 +124,7 @@ def ClassBoard(question: Question, own: int | None, instructor: bool):
                 solara.Text(question.code, classes=["bs-join-code-shown"],
                             style={"font-size": "56px", "font-weight": "800", "letter-spacing": "8px"})
             solara.Text(f"Students: open this page, type the code under Class, press Join, then Play. "
-                        f"{question.next_replication} joined so far.", classes=["bs-small"])
+                        f"{question.joined()} joined so far.", classes=["bs-small"])
         solara.FigureEcharts(option=board_option(question, own), attributes={"style": "height: 340px;"})
         solara.Text(summary_text(question), classes=["bs-class-summary"], style={"font-size": "20px"})
         if instructor and seen.value:

@@ -10,13 +10,20 @@ question's outcome becomes a dot on the instructor's chart. ``export`` assembles
 finished sweep: ``bordersim report CLASS_DIR/CODE`` reads it like any other.
 
 Nothing about a student is kept but the replication number the server gave their page.
+
+The class folder is the state the server's processes share (``bordersim demo --workers``): a student's
+place is a file created exclusively (``seats/R``: no two processes give out one replication), a
+finished pair's dot is a file (``dots/R.json``), and a page on any worker finds a question by its code
+through ``class.json``. The instructor's chart reads the dots from the folder, whichever worker ran them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,8 +61,8 @@ class Question:
     experiment: object
     plan: object
     setups: dict = field(default_factory=dict)
-    next_replication: int = 0
-    diffs: dict[int, float] = field(default_factory=dict)  # replication -> A - B
+    next_replication: int = 0  # where this process looks first for a free seat
+    diffs: dict[int, float] = field(default_factory=dict)  # replication -> A - B, in finishing order
     listeners: list[Callable[[], None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,13 +79,26 @@ class Question:
         by_value = {t.values[self.channel]: t for t in self.plan.tasks if t.replication == replication}
         return by_value[True], by_value[False]
 
+    def joined(self) -> int:
+        """Students who joined, on every worker (the seats taken in the folder)."""
+        seats = self.folder / "seats"
+        return sum(1 for _ in seats.iterdir()) if seats.is_dir() else 0
+
     def join(self) -> tuple[int, Setup] | None:
         """A new student's replication and page set-up; None when every replication is taken."""
+        seats = self.folder / "seats"
+        seats.mkdir(exist_ok=True)
         with self.lock:
             r = self.next_replication
-            if r >= len(self.plan.seeds):
-                return None
-            self.next_replication += 1
+            while True:
+                if r >= len(self.plan.seeds):
+                    return None
+                try:  # exclusive create: one seat per replication across the server's processes
+                    os.close(os.open(seats / str(r), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                    break
+                except FileExistsError:
+                    r += 1
+            self.next_replication = r + 1
         a, b = self.tasks(r)
         exp = self.experiment
         sides = tuple(tuple(t.scenario.channels.as_dict().items()) for t in (a, b))
@@ -90,8 +110,9 @@ class Question:
         from sim.sweep.plan import task_result
         from sim.sweep.store import SweepStore
 
+        dot = self.folder / "dots" / f"{replication}.json"
         with self.lock:
-            if replication in self.diffs or not classroom.finished:
+            if replication in self.diffs or dot.exists() or not classroom.finished:
                 return None
         values = []
         store = SweepStore(self.folder, self.experiment)
@@ -103,6 +124,10 @@ class Question:
                 store.write_run(result)
             values.append(result["row"][self.outcome])
         diff = float(values[0] - values[1])
+        from sim.outputs import write_json
+
+        dot.parent.mkdir(exist_ok=True)
+        write_json(dot, {"replication": replication, "diff": diff, "finished": time.time()})
         with self.lock:
             self.diffs[replication] = diff
             listeners = list(self.listeners)
@@ -114,16 +139,25 @@ class Question:
         """(students finished, mean difference, 95 % interval low, high) via the report's bootstrap."""
         from sim.report.stats import bootstrap
 
-        with self.lock:
-            diffs = np.array(list(self.diffs.values()), dtype=float)
+        diffs = np.array([d for _, d in self.dots()], dtype=float)
         if diffs.size == 0:
             return 0, float("nan"), float("nan"), float("nan")
         mean, lo, hi = bootstrap(diffs)
         return int(diffs.size), float(mean), float(lo), float(hi)
 
     def dots(self) -> list[tuple[int, float]]:
-        """(replication, A - B) in the order students finished."""
+        """(replication, A - B) in the order students finished, on any of the server's processes."""
+        found = []
+        folder = self.folder / "dots"
+        for path in folder.glob("*.json") if folder.is_dir() else ():
+            try:
+                dot = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # written atomically: only a file removed meanwhile gets here
+            found.append((dot["finished"], dot["replication"], dot["diff"]))
+        found.sort()
         with self.lock:
+            self.diffs = {r: d for _, r, d in found}
             return list(self.diffs.items())
 
     def export(self) -> dict[str, Path]:
@@ -131,8 +165,8 @@ class Question:
         from sim.sweep.plan import Plan
         from sim.sweep.store import SweepStore
 
+        done = {r for r, _ in self.dots()}
         with self.lock:
-            done = set(self.diffs)
             tasks = [t for t in self.plan.tasks if t.replication in done]
             plan = Plan(self.plan.design, self.plan.seeds, tasks)
             store = SweepStore(self.folder, self.experiment)
@@ -155,11 +189,16 @@ _questions: dict[str, Question] = {}
 _lock = threading.Lock()
 
 
-def new_code() -> str:
-    with _lock:
-        while (code := "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))) in _questions:
-            pass
-        return code
+def new_folder(root: Path) -> tuple[str, Path]:
+    """A join code no question in ``root`` has (whichever process started it), and its new folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            (root / code).mkdir()  # exclusive: another worker's question keeps its code
+            return code, root / code
+        except FileExistsError:
+            continue
 
 
 def start_question(scenario_path: str, channel: str, outcome: str, days: int | None = None,
@@ -173,9 +212,7 @@ def start_question(scenario_path: str, channel: str, outcome: str, days: int | N
     from sim.sweep.store import SweepStore
 
     scenario = load_cached(scenario_path)
-    code = new_code()
-    folder = (CLASS_DIR if root is None else root) / code
-    folder.mkdir(parents=True, exist_ok=True)
+    code, folder = new_folder(CLASS_DIR if root is None else root)
     outcomes = default_outcomes(scenario.pockets)
     if outcome not in outcomes:
         outcomes.append(outcome)
@@ -200,13 +237,33 @@ def start_question(scenario_path: str, channel: str, outcome: str, days: int | N
     store = SweepStore(folder, experiment)
     store.open(force=True)  # a fresh folder: the store's layout, and a lock against a second writer
     store.close()
+    from sim.outputs import write_json
+
+    write_json(folder / "class.json", {"code": code, "channel": channel, "outcome": outcome})  # last: ready
     question = Question(code, folder, channel, outcome, experiment, build_plan(experiment))
     with _lock:
         _questions[code] = question
     return question
 
 
-def find(code: str) -> Question | None:
-    """The question with this join code (case and spaces ignored), if any."""
+def find(code: str, root: Path | None = None) -> Question | None:
+    """The question with this join code (case and spaces ignored), if any: one this process started or
+    loaded, else one another of the server's processes wrote to the class folder."""
+    code = code.strip().upper()
+    if not code or any(c not in CODE_ALPHABET for c in code):
+        return None
     with _lock:
-        return _questions.get(code.strip().upper())
+        if code in _questions:
+            return _questions[code]
+    folder = (CLASS_DIR if root is None else root) / code
+    try:
+        meta = json.loads((folder / "class.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    from sim.sweep.experiment import load_experiment
+    from sim.sweep.plan import build_plan
+
+    experiment = load_experiment(folder / "question.yaml")
+    question = Question(code, folder, meta["channel"], meta["outcome"], experiment, build_plan(experiment))
+    with _lock:
+        return _questions.setdefault(code, question)

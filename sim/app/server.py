@@ -16,6 +16,8 @@ import logging
 import os
 import socket
 import sys
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -118,6 +120,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int = 40, 
                        "SOLARA_KERNEL_CULL_TIMEOUT": f"{tab_grace:g}s"})
     go_offline()
     sys.addaudithook(outbound_guard(host))
+    if os.environ.get("BORDERSIM_WORKER_STATUS"):  # a worker of sim/app/front.py
+        os.nice(int(os.environ.get("BORDERSIM_NICE", "0")))  # the students' workers yield to the instructor's
+        _exit_with_parent()
     # plain http on a classroom address: Solara falls back to samesite=lax cookies, which is right
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     from solara.__main__ import cli
@@ -134,6 +139,18 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int = 40, 
     except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl+C: click turns it into Abort
         print("bordersim demo: stopped", flush=True)
     return 0
+
+
+def _exit_with_parent() -> None:
+    """A worker ends when its front server is gone (even killed), not leaving a server behind."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="bordersim-parent", daemon=True).start()
 
 
 def _url_host(host: str) -> str:

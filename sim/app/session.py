@@ -33,6 +33,8 @@ MAP_DPI = 100
 MAX_SESSIONS = int(os.environ.get("BORDERSIM_MAX_SESSIONS", "40"))
 #: A session untouched this long has its models freed (``bordersim demo --idle-minutes``).
 IDLE_SECONDS = float(os.environ.get("BORDERSIM_IDLE_MINUTES", "20")) * 60.0
+#: Where a worker of ``bordersim demo --workers`` tells the front server how many pages it holds.
+STATUS_FILE = os.environ.get("BORDERSIM_WORKER_STATUS")
 FULL_MESSAGE = ("The class is full: this server already runs {n} pages (its limit). Close a tab you no "
                 "longer use, or ask the instructor to start the demo with a higher --max-sessions.")
 
@@ -96,11 +98,20 @@ class Places:
             if len(self._held) >= self.capacity:
                 return False
             self._held.add(id(session))
+            self._report()
             return True
 
     def release(self, session: Session) -> None:
         with self._lock:
             self._held.discard(id(session))
+            self._report()
+
+    def _report(self) -> None:
+        """The server's places in its status file (a worker of the front server, sim/app/front.py)."""
+        if self is places and STATUS_FILE:
+            from sim.outputs import write_json
+
+            write_json(STATUS_FILE, {"sessions": len(self._held), "capacity": self.capacity})
 
     def __len__(self) -> int:
         with self._lock:

@@ -142,8 +142,13 @@ def cmd_compare(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from sim.app.front import MAX_WORKERS, default_workers, serve_workers
     from sim.app.server import is_loopback, listen_problem, serve
 
+    workers = default_workers() if args.workers is None else args.workers
+    if workers > MAX_WORKERS:
+        print(f"bordersim: --workers must be at most {MAX_WORKERS}, got {workers}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if not 0 < args.port < 65536:
         print(f"bordersim: --port must be between 1 and 65535, got {args.port}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -154,8 +159,11 @@ def cmd_demo(args) -> int:
     if not is_loopback(args.host):
         print(f"bordersim: warning: --host {args.host} makes the demo reachable from other machines;"
               " anyone who can reach this port can use it", file=sys.stderr)
-    return serve(args.host, args.port, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes,
-                 tab_grace=args.tab_grace, class_dir=args.class_dir)
+    limits = {"max_sessions": args.max_sessions, "idle_minutes": args.idle_minutes,
+              "tab_grace": args.tab_grace, "class_dir": args.class_dir}
+    if workers > 1:
+        return serve_workers(args.host, args.port, workers, **limits)
+    return serve(args.host, args.port, **limits)
 
 
 def cmd_animate(args) -> int:

@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a page that lost its connection keeps its models (default 60)")
     p.add_argument("--class-dir", default="classes", metavar="DIR",
                    help="folder for class questions' results, one sweep folder each (default classes)")
+    p.add_argument("--workers", type=_count, default=None, metavar="N",
+                   help="server processes: the instructor's (/instructor) and N-1 for the students at a lower"
+                        " priority, behind a front server on --port (default 1 on a 1-2 core machine, else"
+                        " cores-1)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("animate", help="render a run's map day by day as a GIF (or MP4 with ffmpeg)")
