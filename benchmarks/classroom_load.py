@@ -1,18 +1,21 @@
 """A whole class on one server: N side-by-side pages in headless chromium, all playing.
 
-``python -m benchmarks.classroom_load [--pages 1 4 8] [--seconds 20]`` starts ``bordersim demo``, opens
-pages one after another (each its own browser context, i.e. its own session) and, for each N, measures
+``python -m benchmarks.classroom_load [--pages 1 4 8] [--seconds 20] [--workers N]`` starts ``bordersim
+demo``, opens pages one after another (each its own browser context, i.e. its own session; with
+``--workers`` above 1 the first page is the instructor's, ``/instructor``) and, for each N, measures
 while all N play at 8 days a second:
 
 - days/s per page (the first page plays the instructor: its own rate is listed too), and the ratio to
   a lone page's rate in the same run;
-- server CPU per page-day (the demo process's user+system time over the days all pages advanced);
-- server memory (RSS) and its growth per added session (the first pages also fill the per-scenario
-  caches, so a session's own cost is the growth beyond them);
+- server CPU per page-day (the demo's processes' user+system time over the days all pages advanced);
+- server memory (RSS of its processes) and its growth per added session (the first pages also fill
+  the per-scenario caches, so a session's own cost is the growth beyond them);
 - p95 latency of a Step click on a paused page while the other N-1 play (click to the new day shown).
 
 It prints a Markdown table (the one in docs/performance.md). Playwright drives Debian's chromium; the
-browsers share this machine's cores with the server, so days/s is a whole-machine figure.
+browsers share this machine's cores with the server, so days/s is a whole-machine figure. Buttons are
+pressed with a DOM click once enabled: on a crowded machine Playwright's own click can wait 30 s and
+more for the page to draw a frame before it clicks, which measures the browser, not the server.
 """
 
 from __future__ import annotations
@@ -32,9 +35,36 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser import VIEWPORT, day_shown, free_port, launch, open_demo, start_demo, stop_demo, wait_ready  # noqa: E402
 
 
+def _procs(proc: psutil.Process) -> list[psutil.Process]:
+    """The demo's processes: the server, or the front server and its workers (``--workers``)."""
+    return [proc, *proc.children(recursive=True)]
+
+
 def _cpu(proc: psutil.Process) -> float:
-    t = proc.cpu_times()
-    return t.user + t.system
+    total = 0.0
+    for p in _procs(proc):
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in _procs(proc):
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def press(page, selector: str, timeout: float = 60_000) -> None:
+    """Click a button once it is enabled (a DOM click: see the module's note)."""
+    page.wait_for_selector(f"{selector}:not([disabled])", timeout=timeout)
+    page.eval_on_selector(selector, "b => b.click()")
 
 
 def _days(pages) -> list[int]:
@@ -44,13 +74,13 @@ def _days(pages) -> list[int]:
 def play_window(pages, server: psutil.Process, seconds: float) -> dict:
     """Every page playing for ``seconds``: days each advanced and the server's CPU over them."""
     for p in pages:
-        p.click(".bs-play")
+        press(p, ".bs-play")
     time.sleep(1.0)  # past the first day of each
     start, cpu0, t0 = _days(pages), _cpu(server), time.monotonic()
     time.sleep(seconds)
     end, cpu1, t1 = _days(pages), _cpu(server), time.monotonic()
     for p in pages:
-        p.click(".bs-play")
+        press(p, ".bs-play")
     advanced = [b - a for a, b in zip(start, end, strict=True)]
     return {"rates": [d / (t1 - t0) for d in advanced], "advanced": advanced, "cpu": cpu1 - cpu0,
             "wall": t1 - t0}
@@ -62,7 +92,7 @@ def step_latency(page, clicks: int = 15) -> list[float]:
     for _ in range(clicks):
         day = day_shown(page)
         t0 = time.monotonic()
-        page.click(".bs-step")
+        press(page, ".bs-step")
         shown = f"document.querySelector('.bs-day-number').textContent.startsWith('Day {day + 1} ')"
         page.wait_for_function(shown, timeout=30_000)
         out.append(time.monotonic() - t0)
@@ -70,39 +100,39 @@ def step_latency(page, clicks: int = 15) -> list[float]:
 
 
 def reset(page) -> None:
-    page.wait_for_selector(".bs-reset:not([disabled])", timeout=60_000)  # a new page may still be building
-    page.click(".bs-reset")
+    press(page, ".bs-reset")  # a new page may still be building
     page.wait_for_function("document.querySelector('.bs-day-number').textContent.startsWith('Day 0 ')",
                            timeout=60_000)
     page.wait_for_selector(".bs-play:not([disabled])", timeout=60_000)
 
 
-def measure(counts: list[int], seconds: float) -> list[dict]:
+def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     folder = Path(tempfile.mkdtemp(prefix="bordersim-load-"))
     proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
-                      "--max-sessions", str(max(counts) + 2))
+                      "--max-sessions", str(max(counts) + 2), "--workers", str(workers))
     rows = []
     try:
         wait_ready(proc, origin)
         server = psutil.Process(proc.pid)
         time.sleep(2.0)
-        base = server.memory_info().rss
+        base = _rss(server)
         with sync_playwright() as pw:
             browser = launch(pw)
             pages: list = []
             lone = first = None
             for n in counts:
                 while len(pages) < n:
-                    page, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+                    path = "/instructor" if workers > 1 and not pages else "/"
+                    page, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path=path)
                     pages.append(page)
                 for p in pages:
                     reset(p)
                 window = play_window(pages, server, seconds)
-                rss = server.memory_info().rss
+                rss = _rss(server)
                 page_days = sum(window["advanced"])
                 lat = step_latency(pages[0]) if n == 1 else _latency_under_load(pages, server)
                 rates = window["rates"]
@@ -129,12 +159,12 @@ def measure(counts: list[int], seconds: float) -> list[dict]:
 def _latency_under_load(pages, server) -> list[float]:
     """Step latency on the first page while the others play."""
     for p in pages[1:]:
-        p.click(".bs-play")
+        press(p, ".bs-play")
     try:
         return step_latency(pages[0])
     finally:
         for p in pages[1:]:
-            p.click(".bs-play")
+            press(p, ".bs-play")
 
 
 HEADER = ("| pages | days/s per page (min / mean) | instructor's page | mean ÷ lone page | whole server "
@@ -158,9 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.classroom_load")
     parser.add_argument("--pages", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=1, help="bordersim demo --workers (default 1)")
     args = parser.parse_args(argv)
     print(HEADER, flush=True)
-    measure(sorted(args.pages), args.seconds)
+    measure(sorted(args.pages), args.seconds, args.workers)
     return 0
 
 
