@@ -267,3 +267,35 @@ def test_the_validation_section_on_the_record_describes_the_model_and_scenarios_
     why = validation_record.stale(ROOT / "docs" / "validation.md", ROOT / "scenarios")
     assert why is None, (f"docs/validation.md's record section is stale ({why}): "
                          "run python -m tools.validation record")
+
+
+def test_median_and_quartiles_are_over_all_runs_with_the_censored_ones_later_than_the_last_day():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from sim.report.record import censored_quantile, format_spread, table, text
+
+    days = 90
+    # the case of `bordersim history deir_ezzor_2017 --seeds 2`: one run shows it on day 51, one never
+    two = np.array([51.0, np.nan])
+    assert censored_quantile(two, 0.25, days) == 91  # 51 + a quarter of the way to an unknown day
+    assert censored_quantile(two, 0.5, days) == 91  # between day 51 and a censored run: censored, not 71
+    assert censored_quantile(two, 0.75, days) == 91
+    five = np.array([40.0, np.nan, 20.0, 30.0, np.nan])  # 20 30 40 >90 >90
+    assert [censored_quantile(five, q, days) for q in (0.25, 0.5, 0.75)] == [30, 40, 91]
+    assert censored_quantile(np.array([10.0, 20.0, 30.0, 40.0]), 0.5, days) == 25  # no censoring: np.median
+    assert np.isnan(censored_quantile(np.array([]), 0.5, days))
+    events = [{"id": "e", "observable": "E taken", "date": "2017-11-03", "record_day": 54}]
+    frame = table(events, {0: {"e": five}, 1: {"e": two}, 2: {"e": np.full(3, np.nan)}}, days)
+    rows = list(frame.itertuples())
+    assert format_spread(rows[0], days) == "40 [30->90]"
+    assert format_spread(rows[1], days) == ">90 [>90->90]"
+    assert format_spread(rows[2], days) == ">90 [>90->90]"
+    assert list(frame["shown_by_last_day"]) == [3, 1, 0] and list(frame["median_error_days"]) == [-14, 37, 37]
+    skills = pd.DataFrame([{"point": p, "events": 1, "median_abs_error_days": 0.0,
+                            "share_within_14_days": 1.0} for p in range(3)])
+    printed = text(events, frame, skills, {}, days)
+    assert "40 [30->90]" in printed and "71" not in printed
+    assert format_spread(SimpleNamespace(model_median_day=np.nan, model_q25_day=np.nan, model_q75_day=np.nan),
+                         days) == "-"

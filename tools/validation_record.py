@@ -33,7 +33,7 @@ def fingerprint(paths: list[Path], seeds: int = SEEDS) -> str:
 
 def section(paths: list[Path], img: Path, seeds: int = SEEDS) -> str:
     """The markdown of the block: per scenario a table, its skill line and its figure."""
-    from sim.report.record import WITHIN, skill_line
+    from sim.report.record import WITHIN, format_spread, skill_line
     from sim.sweep.history import history
 
     out = []
@@ -46,15 +46,15 @@ def section(paths: list[Path], img: Path, seeds: int = SEEDS) -> str:
                 "| event (record) | date | day | model: median day [quartiles] | runs that show it |",
                 "|---|---|---|---|---|"]
         for r in h.table.itertuples():
-            median = f"> {days}" if r.model_median_day > days else f"{r.model_median_day:.0f}"
-            quart = ("" if r.model_q25_day != r.model_q25_day
-                     else f" [{r.model_q25_day:.0f}–{r.model_q75_day:.0f}]")
-            out.append(f"| {r.what} | {r.record_date} | {r.record_day} | {median}{quart} | "
+            spread = format_spread(r, days, censored="> ", dash="–")
+            out.append(f"| {r.what} | {r.record_date} | {r.record_day} | {spread} | "
                        f"{r.shown_by_last_day} of {r.runs} |")
         out += ["", f"![{h.scenario.name}: the model against the record](img/{png.name})", ""]
-    out.append(f"A median of > {days} means most runs had not shown the event by the last day; such runs "
-               f"count as the run length + 1, so that error is a lower bound. Within ±{WITHIN} days counts "
-               "the events whose median day is that close to the record's.")
+    out.append(f"The median and quartiles are over all runs, a run that had not shown the event by the last "
+               f"day counting as later than it: > {days} means at least that share of the runs had not shown "
+               f"it by day {days} (the median then counts as the run length + 1, so that error is a lower "
+               f"bound). Within ±{WITHIN} days counts the events whose median day is that close to the "
+               "record's.")
     out.append(f"<!-- record fingerprint: {fingerprint(paths, seeds)} -->")
     return "\n".join(out)
 

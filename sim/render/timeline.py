@@ -2,7 +2,8 @@
 marker and the model's days over replications as a strip of dots (the figure for an essay).
 
 Runs in which the model had not shown the event by the last day are drawn as open markers past
-the end of the run and counted in the row's label.
+the end of the run and counted in the row's label; the bar is the median over all runs (the rule of
+sim.report.record), drawn among the open markers when most runs had not shown the event.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def plot_timeline(events: list[dict], days_by_group: dict[str, dict[str, np.ndar
                   start_date: dt.date | str, title: str = "") -> Figure:
     """``events``: ``[{id, label, record_day}]``; ``days_by_group``: group label -> event id -> the
     model's day in each replication (NaN: not by day ``days``)."""
+    from sim.report.record import censored_quantile
+
     start = dt.date.fromisoformat(start_date) if isinstance(start_date, str) else start_date
     fig = new_figure()
     ax = fig.add_axes((0.3, 0.1, 0.66, 0.76 if title else 0.82))
@@ -48,9 +51,10 @@ def plot_timeline(events: list[dict], days_by_group: dict[str, dict[str, np.ndar
             if missing:
                 ax.scatter(np.full(missing, past), y + off + jitter[len(shown):], s=22, facecolor="none",
                            edgecolor=color, lw=1, zorder=3)
-            if len(shown):
-                ax.plot([np.median(shown)] * 2, [y + off - height * 0.45, y + off + height * 0.45],
-                        color=color, lw=2.5, zorder=4)
+            if len(values):  # the median over all runs, as in the tables; censored: among the open circles
+                median = censored_quantile(values, 0.5, days)
+                ax.plot([past if median > days else median] * 2,
+                        [y + off - height * 0.45, y + off + height * 0.45], color=color, lw=2.5, zorder=4)
         ax.scatter([event["record_day"]], [y], marker="D", s=70, color=RECORD, edgecolor="black", zorder=5,
                    label="the record" if i == 0 else None)
     ax.set_yticks(range(n))
@@ -61,7 +65,7 @@ def plot_timeline(events: list[dict], days_by_group: dict[str, dict[str, np.ndar
                 ha="right", va="top", xytext=(-3, 0), textcoords="offset points")
     ax.set_xlim(-1, past + 3)
     ax.set_xlabel(f"Day of the scenario (day 0 = {start.isoformat()})\nopen circles: not by day {days}; "
-                  "bar: median of the runs that showed it", fontsize=FONT)
+                  "bar: median of all runs (at the open circles: most not by then)", fontsize=FONT)
     ax.tick_params(axis="x", labelsize=FONT_SMALL)
     ax.grid(axis="x", color="#BDBDBD", lw=0.6, alpha=0.7)
     for side in ("top", "right"):

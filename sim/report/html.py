@@ -88,7 +88,8 @@ def record_section(record: dict) -> str:
         for e in record["events"])
     return ("<h2>The model against the record</h2><p class='note'>For each event of the scenario's "
             "<code>record:</code>, the model's day over the replications of each design point against the "
-            "record's date. A run that had not shown the event by its last day counts as the run length + 1 "
+            "record's date. The median and quartiles are over all runs, a run that had not shown the event "
+            "by its last day counting as later than it: such a statistic is the run length + 1 in the table "
             f"(so the error shown is a lower bound). Skill: median absolute error of the median day over "
             f"events, and the share of events within &plusmn;{WITHIN} days.</p>"
             f"<ul>{skills}</ul>" + image(record["png"], "the model against the record: timeline")

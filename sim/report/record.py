@@ -5,9 +5,16 @@ Used by ``bordersim report`` (a sweep whose scenario has a ``record:``) and ``bo
 The model's day of an event is the outcome ``record_<id>_day``; a run that had not shown the event
 by its last day stores ``days + 1`` there and counts as *not shown*.
 
-Skill, per design point: the median over events of |median model day - record day| (an event not
-shown by the last day in most runs counts as ``days + 1``, a lower bound on its error), and the
-share of events whose median model day is within ``WITHIN`` days of the record's.
+One rule for every statistic of the model's day (the terminal table, the report, the figure's bar and
+docs/validation.md): the median and quartiles are taken over *all* finished runs, a run that had not
+shown the event counting as later than the last day. A quantile that falls on such a run, or lies
+between one and a shown day, is *censored*: it is stored as ``days + 1`` (a lower bound) and printed
+as ``>DAYS``. So ``>90 [51->90]`` reads: at least half the runs had not shown it by day 90, a quarter
+had by day 51.
+
+Skill, per design point: the median over events of |median model day - record day| (a censored
+median counts as ``days + 1``, a lower bound on its error), and the share of events whose median
+model day is within ``WITHIN`` days of the record's.
 """
 
 from __future__ import annotations
@@ -48,29 +55,52 @@ def model_days(results: pd.DataFrame, events: list[dict], days: int) -> dict[int
 
 
 def table(events: list[dict], by_point: dict[int, dict[str, np.ndarray]], days: int) -> pd.DataFrame:
-    """One row per event and design point: record day, the model's median and quartiles, share shown."""
+    """One row per event and design point: record day, the model's median and quartiles over all runs
+    (censored: ``days + 1``, see the module's rule), share shown."""
     rows = []
     for point, per_event in by_point.items():
         for e in events:
             values = per_event[e["id"]]
-            shown = values[~np.isnan(values)]
-            median = _censored_median(values, days)
+            q25, median, q75 = (censored_quantile(values, q, days) for q in (0.25, 0.5, 0.75))
             rows.append({
                 "point": point, "event": e["id"], "what": e["observable"], "record_date": e["date"],
-                "record_day": e["record_day"], "runs": len(values), "shown_by_last_day": len(shown),
-                "model_median_day": median,
-                "model_q25_day": np.percentile(shown, 25) if len(shown) else np.nan,
-                "model_q75_day": np.percentile(shown, 75) if len(shown) else np.nan,
-                "median_error_days": median - e["record_day"],
+                "record_day": e["record_day"], "runs": len(values),
+                "shown_by_last_day": int((~np.isnan(values)).sum()), "model_median_day": median,
+                "model_q25_day": q25, "model_q75_day": q75, "median_error_days": median - e["record_day"],
             })
     return pd.DataFrame(rows)
 
 
-def _censored_median(values: np.ndarray, days: int) -> float:
-    """Median with runs that never showed the event counted as ``days + 1`` (a lower bound)."""
+def censored_quantile(values: np.ndarray, q: float, days: int) -> float:
+    """The ``q`` quantile (linear interpolation) of the model's days over all runs, NaN meaning "not
+    by day ``days``" (later than any shown day). ``days + 1`` when the quantile is censored: it falls
+    on such a run or between one and a shown day; NaN when there are no runs."""
+    values = np.asarray(values, dtype=float)
     if not len(values):
         return float("nan")
-    return float(np.median(np.where(np.isnan(values), days + 1, values)))
+    ordered = np.sort(np.where(np.isnan(values), np.inf, values))
+    pos = q * (len(ordered) - 1)
+    lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+    weight = pos - lo
+    if np.isinf(ordered[lo]) or (weight > 0 and np.isinf(ordered[hi])):
+        return float(days + 1)
+    return float(ordered[lo] + weight * (ordered[hi] - ordered[lo]))
+
+
+def format_day(value: float, days: int, *, censored: str = ">") -> str:
+    """A statistic of the table as printed: ``-`` for no runs, ``>DAYS`` when censored."""
+    if np.isnan(value):
+        return "-"
+    return f"{censored}{days}" if value > days else f"{value:.0f}"
+
+
+def format_spread(row, days: int, *, censored: str = ">", dash: str = "-") -> str:
+    """``median [q25-q75]`` of a table row, each censored one as ``>DAYS``."""
+    median = format_day(row.model_median_day, days, censored=censored)
+    if np.isnan(row.model_q25_day):
+        return median
+    return (f"{median} [{format_day(row.model_q25_day, days, censored=censored)}{dash}"
+            f"{format_day(row.model_q75_day, days, censored=censored)}]")
 
 
 def skill(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,15 +178,13 @@ def text(events: list[dict], frame: pd.DataFrame, skills: pd.DataFrame, point_la
         lines.append(f"{'event':<{width}}{'record':>12}{'day':>5}  {'model median [quartiles]':<26}"
                      f"{'shown':>8}")
         for r in rows.itertuples():
-            median = "-" if np.isnan(r.model_median_day) else f"{r.model_median_day:.0f}"
-            if r.model_median_day > days:
-                median = f">{days}"
-            quart = "" if np.isnan(r.model_q25_day) else f" [{r.model_q25_day:.0f}-{r.model_q75_day:.0f}]"
-            lines.append(f"{r.what:<{width}}{r.record_date:>12}{r.record_day:>5}  {median + quart:<26}"
+            spread = format_spread(r, days)
+            lines.append(f"{r.what:<{width}}{r.record_date:>12}{r.record_day:>5}  {spread:<26}"
                          f"{r.shown_by_last_day:>4}/{r.runs:<3}")
         lines.append("skill: " + skill_line(skills[skills["point"] == point].iloc[0]))
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-__all__ = ["WITHIN", "events_of", "model_days", "skill", "skill_line", "table", "text", "timeline_png"]
+__all__ = ["WITHIN", "censored_quantile", "events_of", "format_day", "format_spread", "model_days",
+           "skill", "skill_line", "table", "text", "timeline_png"]
