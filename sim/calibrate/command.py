@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 
-def add_parser(sub, count, scheduler) -> None:
+def add_parser(sub) -> None:
+    from sim.cli.args import executor_options
+
     p = sub.add_parser("calibrate", help="ABC-SMC calibration of the coefficients to the record, resumable")
     p.add_argument("calibration", metavar="CALIBRATION", help="a calibration file, e.g. "
                    "experiments/calibrate_2017.yaml")
@@ -16,12 +18,7 @@ def add_parser(sub, count, scheduler) -> None:
     p.add_argument("--resume", action="store_true", help="continue the calibration in DIR from its last "
                    "complete generation")
     p.add_argument("--force", action="store_true", help="discard what DIR holds and start again")
-    p.add_argument("--workers", type=count, help="local worker processes (default: all cores)")
-    dask = p.add_mutually_exclusive_group()
-    dask.add_argument("--scheduler", type=scheduler, metavar="tcp://HOST:PORT",
-                      help="run on this Dask scheduler")
-    dask.add_argument("--dask-local", type=count, metavar="N",
-                      help="run on a local Dask cluster of N workers")
+    executor_options(p)
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
     p.set_defaults(func=cmd_calibrate)
 

@@ -23,7 +23,7 @@ import numpy as np
 from sim.calibrate.spec import CalibrationSpec, load_calibration
 from sim.errors import ScenarioError
 from sim.outputs import write_json
-from sim.sweep.executors import ExecutorFailed
+from sim.sweep.executors import stops_noted
 
 STATE = "calibration.json"
 HISTORY = "history.db"
@@ -138,20 +138,17 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
     bar = _Progress(generations, population, stats.done, progress)
     sampler.on_particle = bar.particle
     try:
-        if stats.done < generations:
-            t0 = abc.initialize_components_before_run(
-                minimum_epsilon=0.0, max_nr_populations=generations - stats.done, min_acceptance_rate=0.0,
-                max_total_nr_simulations=np.inf, max_walltime=None, min_eps_diff=0.0)
-            for t in range(t0, generations):
-                bar.generation(float(abc.eps(t)))
-                if not abc.run_generation(t)["successful"]:
-                    stats.aborted = f"generation {t + 1} could not be completed"
-                    break
-                stats.done = t + 1
-    except KeyboardInterrupt:
-        stats.interrupted = True
-    except ExecutorFailed as exc:
-        stats.aborted = str(exc)
+        with stops_noted(stats):
+            if stats.done < generations:
+                t0 = abc.initialize_components_before_run(
+                    minimum_epsilon=0.0, max_nr_populations=generations - stats.done, min_acceptance_rate=0.0,
+                    max_total_nr_simulations=np.inf, max_walltime=None, min_eps_diff=0.0)
+                for t in range(t0, generations):
+                    bar.generation(float(abc.eps(t)))
+                    if not abc.run_generation(t)["successful"]:
+                        stats.aborted = f"generation {t + 1} could not be completed"
+                        break
+                    stats.done = t + 1
     finally:
         sampler.stop()
         bar.close()

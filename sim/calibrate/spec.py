@@ -29,6 +29,7 @@ from typing import Any
 from sim.calibrate.priors import Prior, declared, make_prior
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import limits
+from sim.scenario.tree import to_plain
 from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep.checker import Checker
 
@@ -252,7 +253,7 @@ def _scenarios(c: Checker, node: Node | None, label: str) -> dict[str, ScenarioR
             if not s.is_map:
                 c.err("set is a mapping of scenario keys to values", s, f"{path}.set")
                 continue
-            changes = {k: _plain(v) for k, v in s.value.items()}
+            changes = {k: to_plain(v) for k, v in s.value.items()}
         try:
             scenario = load_scenario(file)
             scenario = scenario.with_changes({**changes, **({"days": days} if days else {})})
@@ -261,14 +262,6 @@ def _scenarios(c: Checker, node: Node | None, label: str) -> dict[str, ScenarioR
             continue
         out[alias] = ScenarioRef(alias, file, scenario, ref.value, days, changes)
     return out
-
-
-def _plain(node: Node) -> Any:
-    if node.is_map:
-        return {k: _plain(v) for k, v in node.value.items()}
-    if node.is_list:
-        return [_plain(v) for v in node.value]
-    return node.value
 
 
 def _targets(c: Checker, node: Node | None, scenarios: dict[str, ScenarioRef]) -> tuple[Target, ...]:

@@ -78,6 +78,17 @@ def _box(text: str) -> int:
     return value
 
 
+def executor_options(p: argparse.ArgumentParser) -> None:
+    """Where a command's runs go: ``--workers N`` local processes, or ``--scheduler ADDRESS`` or
+    ``--dask-local N`` (one of the two) for Dask; shared by ``bordersim sweep`` and ``calibrate``."""
+    p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
+    dask = p.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", type=_scheduler, metavar="tcp://HOST:PORT",
+                      help="run on this Dask scheduler")
+    dask.add_argument("--dask-local", type=_count, metavar="N",
+                      help="run on a local Dask cluster of N workers")
+
+
 def output_file(path: str, suffixes: tuple[str, ...], option: str) -> Path:
     """``path`` as a file to write: refused at once (before any work) when it is a folder or has the
     wrong extension. An existing file is replaced, atomically: it is one picture or table."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim import __version__
-from sim.cli.args import _box, _count, _days, _positive, _scheduler, _seed
+from sim.cli.args import _box, _count, _days, _positive, _seed, executor_options
 from sim.cli.commands import (
     cmd_animate,
     cmd_compare,
@@ -71,12 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run an experiment: many runs over a design, resumable")
     p.add_argument("experiment", metavar="EXPERIMENT")
     p.add_argument("--out", metavar="DIR", help="sweep folder (default sweeps/NAME)")
-    p.add_argument("--workers", type=_count, help="local worker processes (default: all cores)")
-    dask = p.add_mutually_exclusive_group()
-    dask.add_argument("--scheduler", type=_scheduler, metavar="tcp://HOST:PORT",
-                      help="run on this Dask scheduler")
-    dask.add_argument("--dask-local", type=_count, metavar="N",
-                      help="run on a local Dask cluster of N workers")
+    executor_options(p)
     p.add_argument("--force", action="store_true", help="discard what DIR holds and start again")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs that failed")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
@@ -84,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from sim.calibrate.command import add_parser as add_calibrate
 
-    add_calibrate(sub, _count, _scheduler)
+    add_calibrate(sub)
 
     p = sub.add_parser("report", help="effects, rankings, plots and report.html from a finished sweep")
     p.add_argument("sweep_dir", metavar="SWEEP_DIR")

@@ -24,6 +24,18 @@ class ExecutorFailed(RuntimeError):
     """The machinery failed (a worker process died, the cluster went away), not a model run."""
 
 
+@contextlib.contextmanager
+def stops_noted(stats):
+    """Run the body; Ctrl-C sets ``stats.interrupted``, a failed executor sets ``stats.aborted`` to why
+    (what finished is kept: sweeps and calibrations resume from it)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        stats.interrupted = True
+    except ExecutorFailed as exc:
+        stats.aborted = str(exc)
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))

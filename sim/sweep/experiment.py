@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import limits
+from sim.scenario.tree import to_plain
 from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep import outcomes as oc
 from sim.sweep.checker import Checker
@@ -314,15 +315,7 @@ def _set(c: Checker, node: Node | None) -> dict[str, tuple[Any, Node]]:
     if not node.is_map:
         c.err("set is a mapping of scenario keys to values, e.g. `grid.cell_deg: 0.1`", node, "set")
         return {}
-    return {key: (_plain(child), child) for key, child in node.value.items()}
-
-
-def _plain(node: Node) -> Any:
-    if node.is_map:
-        return {k: _plain(v) for k, v in node.value.items()}
-    if node.is_list:
-        return [_plain(v) for v in node.value]
-    return node.value
+    return {key: (to_plain(child), child) for key, child in node.value.items()}
 
 
 def _apply(c: Checker, scenario, changes: dict, node: Node | None, path: str, prefix: str = ""):

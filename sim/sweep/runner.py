@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.sweep.executors import ExecutorFailed, default_workers, execute
+from sim.sweep.executors import default_workers, execute, stops_noted
 from sim.sweep.experiment import load_experiment
 from sim.sweep.plan import build_plan, run_task
 from sim.sweep.store import SweepStore
@@ -72,19 +72,16 @@ def run_sweep(path: str | Path, out: str | Path | None = None, *, workers: int |
         bar = _progress(len(plan.tasks), progress)
         bar.update(stats.resumed)
         try:
-            results = execute(todo, task_fn, workers=workers or default_workers(), scheduler=scheduler,
-                              dask_local=dask_local)
-            with contextlib.closing(results):
-                for result in results:
-                    store.write_run(result)
-                    n = copies[result["row"]["key"]]
-                    stats.ran += n
-                    stats.failed += n if result["row"]["status"] != "ok" else 0
-                    bar.update(n)
-        except KeyboardInterrupt:
-            stats.interrupted = True
-        except ExecutorFailed as exc:
-            stats.aborted = str(exc)
+            with stops_noted(stats):
+                results = execute(todo, task_fn, workers=workers or default_workers(), scheduler=scheduler,
+                                  dask_local=dask_local)
+                with contextlib.closing(results):
+                    for result in results:
+                        store.write_run(result)
+                        n = copies[result["row"]["key"]]
+                        stats.ran += n
+                        stats.failed += n if result["row"]["status"] != "ok" else 0
+                        bar.update(n)
         finally:
             bar.close()
         if not stats.interrupted and not stats.aborted:
