@@ -71,19 +71,38 @@ def _days(pages) -> list[int]:
     return [day_shown(p) for p in pages]
 
 
+def _stamped(pages) -> list[tuple[float, int]]:
+    """(time, day shown, last day) of each page: with eight busy pages one read can take a second, so
+    each page's
+    rate is taken between its own two readings."""
+    return [(time.monotonic(), *map(int, p.inner_text(".bs-day-number").split()[1::2])) for p in pages]
+
+
+def pause(page) -> None:
+    """Pause a playing page; a page that reached its last day has stopped on its own."""
+    page.wait_for_function("(() => { const b = document.querySelector('.bs-play');"
+                           " return !b.disabled || document.querySelector('.bs-end') !== null; })()",
+                           timeout=60_000)
+    page.eval_on_selector(".bs-play", "b => { if (!b.disabled && b.innerText.toUpperCase().includes('PAUSE'))"
+                                      " b.click(); }")
+
+
 def play_window(pages, server: psutil.Process, seconds: float) -> dict:
     """Every page playing for ``seconds``: days each advanced and the server's CPU over them."""
     for p in pages:
         press(p, ".bs-play")
     time.sleep(1.0)  # past the first day of each
-    start, cpu0, t0 = _days(pages), _cpu(server), time.monotonic()
+    cpu0, t0 = _cpu(server), time.monotonic()
+    start = _stamped(pages)
     time.sleep(seconds)
-    end, cpu1, t1 = _days(pages), _cpu(server), time.monotonic()
+    end = _stamped(pages)
+    cpu1, t1 = _cpu(server), time.monotonic()
     for p in pages:
-        press(p, ".bs-play")
-    advanced = [b - a for a, b in zip(start, end, strict=True)]
-    return {"rates": [d / (t1 - t0) for d in advanced], "advanced": advanced, "cpu": cpu1 - cpu0,
-            "wall": t1 - t0}
+        pause(p)
+    advanced = [b[1] - a[1] for a, b in zip(start, end, strict=True)]
+    finished = sum(1 for _, day, last in end if day >= last)  # a rate that hit the end is too low
+    return {"rates": [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(start, end, strict=True)],
+            "advanced": advanced, "cpu": cpu1 - cpu0, "wall": t1 - t0, "finished": finished}
 
 
 def step_latency(page, clicks: int = 15) -> list[float]:
@@ -148,6 +167,7 @@ def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
                     "rss_mb": rss / 2**20, "mb_first": (first[1] - base) / 2**20 / first[0],
                     "mb_per_session": (rss - first[1]) / 2**20 / (n - first[0]) if n > first[0] else None,
                     "step_p95_ms": 1000 * sorted(lat)[int(0.95 * (len(lat) - 1))],
+                    "finished": window["finished"],
                 })
                 print(row_text(rows[-1]), flush=True)
             browser.close()
@@ -164,7 +184,7 @@ def _latency_under_load(pages, server) -> list[float]:
         return step_latency(pages[0])
     finally:
         for p in pages[1:]:
-            press(p, ".bs-play")
+            pause(p)
 
 
 HEADER = ("| pages | days/s per page (min / mean) | instructor's page | mean ÷ lone page | whole server "
@@ -175,7 +195,8 @@ HEADER = ("| pages | days/s per page (min / mean) | instructor's page | mean ÷ 
 def row_text(r: dict) -> str:
     return (f"| {r['pages']} | {r['min_rate']:.1f} / {r['mean_rate']:.1f} | {r['instructor_rate']:.1f} "
             f"| {r['ratio']:.2f} | {r['server_cores']:.2f} cores | {r['cpu_ms_per_page_day']:.1f} ms "
-            f"| {r['rss_mb']:.0f} MB | {_per_session(r)} | {r['step_p95_ms']:.0f} ms |")
+            f"| {r['rss_mb']:.0f} MB | {_per_session(r)} | {r['step_p95_ms']:.0f} ms |"
+            + (f" ({r['finished']} page(s) reached the last day in the window)" if r["finished"] else ""))
 
 
 def _per_session(r: dict) -> str:

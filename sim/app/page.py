@@ -181,6 +181,9 @@ def PageBody(session: Session):
             with step_lock:
                 new = session.step(1, generation)
             if new is None:
+                if session.classroom is not None and session.generation != generation:
+                    generation = session.generation  # Play pressed while a Reset's build ran: play the new
+                    continue  # models (a loop from before the Reset lost its ticket to it and stops above)
                 freed()
                 break
             show()
