@@ -77,19 +77,20 @@ def test_every_mistake_in_a_calibration_file_is_one_located_line(tmp_path, capsy
 
 def test_distance_weighs_targets_by_their_scales():
     spec = load_calibration(CALIBRATION)
-    by = {t.name: t for t in spec.targets}
-    stats = {t: 0.0 for t in by} | {f"{t}:censored": 0.0 for t in by}
-    stats |= {"kills_per_strike": 2.0, "isis_fighters_left": 2000.0, "coalition_strikes_week": 9.0,
+    events = ("mayadin_taken", "deir_ezzor_city_taken")
+    stats = {f"town_events:{e}": 0.0 for e in events} | {f"town_events:{e}:censored": 0.0 for e in events}
+    stats |= {"kills_per_strike": 2.0, "isis_fighters_left": 2000.0, "rival_incidents_month": 3.0,
               "rival_air_incidents_month": 3.0}
-    assert Distance(spec.targets)(stats) == 0.0
-    late = stats | {"deir_ezzor_city_cleared": 14.0, "kills_per_strike": 4.0, "isis_fighters_left": 4000.0,
-                    "coalition_strikes_week": 9 * 1.3}
-    dev = deviations(spec.targets, late)
-    assert dev["deir_ezzor_city_cleared"] == pytest.approx(1.0)  # a fortnight late
+    assert Distance(spec.targets)(stats) == 0.0  # on the record, below the bound, inside the bracket
+    off = stats | {"town_events:mayadin_taken": 14.0, "town_events:deir_ezzor_city_taken": -14.0,
+                   "kills_per_strike": 4.0, "isis_fighters_left": 4000.0, "rival_incidents_month": 3 * 1.3}
+    dev = deviations(spec.targets, off)
+    assert dev["town_events"] == pytest.approx(1.0)  # a fortnight late and a fortnight early
     assert dev["kills_per_strike"] == pytest.approx(1.0)  # one above the bound of 3
     assert dev["isis_fighters_left"] == pytest.approx(1.0)  # 1,000 above the bracket
-    assert dev["coalition_strikes_week"] == pytest.approx(1.0)  # 30% off the article's 9
-    assert Distance(spec.targets)(late) == pytest.approx(np.sqrt(4 / len(spec.targets)))
+    assert dev["rival_incidents_month"] == pytest.approx(1.0)  # 30% off the article's 3
+    assert dev["rival_air_incidents_month"] == 0.0
+    assert Distance(spec.targets)(off) == pytest.approx(np.sqrt(4 / len(spec.targets)))
 
 
 def _generations(db: Path) -> int:
@@ -145,3 +146,65 @@ def test_resume_refuses_a_history_made_with_other_settings(tmp_path):
     (out / "calibration.json").write_text(json.dumps({"identity_hash": "something else", "quick": False}))
     proc = _calibrate(out, "--resume")
     assert proc.returncode == 2 and "other settings" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _posterior_experiment(tmp_path: Path, params: str) -> Path:
+    path = tmp_path / f"post_{params}.yaml"
+    path.write_text(f"name: post_{params}\nscenario: {ROOT / 'scenarios' / 'pockets_2018.yaml'}\n"
+                    "set:\n  grid.cell_deg: 0.1\ndays: 20\nfactors:\n  - channel: deconfliction\n"
+                    f"replications: 3\nseed: 5\nparams: {params}\n"
+                    "outcomes: [pockets_reduction_pct, isis_fighters_final, strikes]\n")
+    return path
+
+
+def test_params_posterior_draws_one_particle_per_replication_and_the_report_says_so(tmp_path):
+    import pandas as pd
+
+    from sim.calibrate.posterior import draw_particles, shipped_posterior
+    from sim.report import build_report
+    from sim.sweep.experiment import load_experiment
+    from sim.sweep.plan import build_plan
+    from sim.sweep.runner import run_sweep
+
+    median = build_plan(load_experiment(_posterior_experiment(tmp_path, "median")))
+    drawn = build_plan(load_experiment(_posterior_experiment(tmp_path, "posterior")))
+    draws = draw_particles(shipped_posterior(), 3, 5)
+    for task in drawn.tasks:  # replication r uses particle r's coefficients at every design point
+        index, values = draws[task.replication]
+        assert task.draw == index
+        assert all(getattr(task.scenario.params, k) == pytest.approx(v) for k, v in values.items())
+    assert {t.key for t in drawn.tasks}.isdisjoint(t.key for t in median.tasks)
+    out = tmp_path / "sweep"
+    stats = run_sweep(_posterior_experiment(tmp_path, "posterior"), out, workers=1, progress=False)
+    assert stats.failed == 0
+    results = pd.read_csv(out / "results.csv")
+    assert sorted(set(results["posterior_draw"])) == sorted({k for k, _ in draws})
+    report = build_report(out)
+    assert "posterior" in report.coefficients and "calibration uncertainty as well" in report.coefficients
+    assert "calibration uncertainty as well" in (out / "report" / "report.html").read_text()
+
+
+def test_an_unknown_params_mode_is_one_located_line(tmp_path, capsys):
+    path = _posterior_experiment(tmp_path, "posterier")
+    assert main(["sweep", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "post_posterier.yaml:10: params:" in err and "did you mean posterior?" in err
+
+
+def test_the_calibration_page_is_fresh():
+    from tools.calibration_doc import DOC, refresh_text
+
+    text = DOC.read_text(encoding="utf-8")
+    assert refresh_text(text) == text, "docs/calibration.md is stale: run python -m tools.calibration_doc"
+
+
+def test_every_scenario_uses_the_calibrated_coefficients():
+    from sim.calibrate.posterior import read_params_file
+    from sim.scenario.catalog import load
+    from sim.scenario.sources import shipped
+
+    calibrated = read_params_file(ROOT / "scenarios" / "calibrated" / "params.yaml")
+    assert set(calibrated) == {p.name for p in load_calibration(CALIBRATION).priors}
+    for path in shipped(ROOT):
+        params = load(path).params
+        assert {k: getattr(params, k) for k in calibrated} == pytest.approx(calibrated), path.name

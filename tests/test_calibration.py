@@ -5,7 +5,7 @@ it; the quantity is averaged over 20 seeds and must lie within +-30% of the figu
 model cannot reproduce because of a mechanism (not a number) are kept as strict xfails with the
 reason, so they start failing -- and get promoted -- the day the mechanism changes.
 
-Refresh docs/calibration.md (about half a minute) with:
+Refresh their block of docs/calibration.md (docs/calibration/articles.md; about half a minute) with:
 
     .venv/bin/python tests/test_calibration.py --write
 """
@@ -27,15 +27,22 @@ from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "calibration.md"
+BLOCK = ROOT / "docs" / "calibration" / "articles.md"
 SEEDS = tuple(range(20))
 TOLERANCE = 0.30
 WEEK = 7  # days 1-7 of a run: pockets_2018 starts 1 April 2018, the article's week is 30 March - 5 April
 MONTH = 30
 MAX_DAYS = 60  # give up looking for the Iraqi Air Force's first strikes in Syria after this
-UNCALIBRATED = 0.12  # strike_kill_fraction before the 36 killed (000) calibrated it
 A000, A001, A003 = "000_8cc010e97ee6cc1c.txt", "001_7ee1bc880b577988.txt", "003_e3f1c5d059373657.txt"
 NO_SHARE = ("air.coalition.iraq_share=null", "air.iraqi.iraq_share=null")  # sorties go by strength alone
 ONE_RATE = ("params.air_incident_rate=0.08", "params.incident_rate=0.08")  # the defaults: one hazard for both
+
+
+JOINT = ("the ABC calibration holds the incident targets jointly with the 2017 record's town events "
+         "(docs/calibration.md), one run per particle, and the particle it keeps as the calibrated point "
+         "trades the month's incidents for the towns: about half to two thirds of the article's three. "
+         "A larger calibration population, or several runs per particle, is the remedy, not a hand-set "
+         "rate")
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,17 @@ TARGETS = (
            "coalition strikes on days 1-7 (Iraq and Syria)"),
     Target("iraqi_strike_kills", "pockets_2018", 36, A000,
            "A previous airstrike in Syria by the Iraqi Air Force, which killed 36 ISIS militants",
-           "kills of the larger of the Iraqi Air Force's first two strikes in Syria"),
+           "kills of the larger of the Iraqi Air Force's first two strikes in Syria",
+           gap="a newsworthy maximum, not an average: the record's aggregate figures bound the average "
+               "strike at about 3 killed (record.yaml air_campaign), and the calibration holds the model "
+               "to that bound, so a strike kills Poisson(strength x strike_kill_fraction) with a "
+               "fraction calibrated on the average; one of the Iraqi Air Force's first two strikes in "
+               "Syria reaching 36 would need a heavy-tailed lethality (a strike catching a gathering), "
+               "which the model does not have"),
     Target("rival_incidents_month", "deir_ezzor_2017", 3, A003,
            "In a series of incidents in June, U.S. forces shot down two Syrian government drones and an "
-           "Su-22 aircraft", "incidents between the SDF and SAA camps (air and ground) on days 1-30"),
+           "Su-22 aircraft", "incidents between the SDF and SAA camps (air and ground) on days 1-30",
+           gap=JOINT),
     Target("coalition_strikes_iraq_week", "pockets_2018", 6, A001,
            "Six of the nine airstrikes carried out between Mar. 30 and Apr. 5 were in Iraq.",
            "coalition strikes in Iraq on days 1-7"),
@@ -67,7 +81,8 @@ TARGETS = (
            "(Albu Kamal) Syria", "coalition strikes in Syria on days 1-7"),
     Target("rival_air_incidents_month", "deir_ezzor_2017", 3, A003,
            "U.S. forces shot down two Syrian government drones and an Su-22 aircraft",
-           "air incidents between the rival camps on days 1-30"),
+           "air incidents between the rival camps on days 1-30",
+           gap=JOINT),
 )
 
 
@@ -169,12 +184,6 @@ if GAPS:  # none at present; a target with a `gap` is kept as a strict xfail unt
         assert result(target).within
 
 
-def test_the_36_needed_the_calibrated_lethality():
-    """With the uncalibrated strike lethality the 36 killed is out of reach: the calibration does work."""
-    kills = measured("pockets_2018", (f"params.strike_kill_fraction={UNCALIBRATED}",))["iraqi_strike_kills"]
-    assert kills.mean() < (1 - TOLERANCE) * 36
-
-
 def test_the_six_in_iraq_needed_the_country_share():
     """Sorties drawn by strength alone send most coalition strikes to the big Syrian pockets."""
     split = measured("pockets_2018", NO_SHARE)
@@ -201,7 +210,6 @@ def _cell(text: str) -> str:
 
 
 def markdown() -> str:
-    before = measured("pockets_2018", (f"params.strike_kill_fraction={UNCALIBRATED}",))["iraqi_strike_kills"]
     no_share = measured("pockets_2018", NO_SHARE)
     no_share_iraq = no_share["coalition_strikes_iraq_week"].mean()
     no_share_syria = no_share["coalition_strikes_syria_week"].mean()
@@ -210,7 +218,6 @@ def markdown() -> str:
     dez = measured("deir_ezzor_2017")
     ground = dez["rival_incidents_month"] - dez["rival_air_incidents_month"]
     out = [
-        "# Calibration", "",
         "Generated by `.venv/bin/python tests/test_calibration.py --write`; the same targets are checked",
         "by `tests/test_calibration.py`. Each row is a rate or figure a seed article reports, the model",
         f"quantity chosen to match it, and that quantity over {len(SEEDS)} seeds (0-{SEEDS[-1]}) of the",
@@ -235,12 +242,11 @@ def markdown() -> str:
         "  `sorties_per_day` is 9/7; a sortie becomes a strike only when a detected target is in reach,",
         "  so the match is a test of the detection model, not a tautology.",
         "- `iraqi_strike_kills`: 000 calls the Dashisha strike \"the third such airstrike\" and reports",
-        "  that \"a previous airstrike\" killed 36. The model quantity is therefore the kills of the",
-        "  larger of the Iraqi Air Force's first two strikes in Syria in each run (a strike kills",
-        "  Poisson(strength x `strike_kill_fraction`) of the cell it hits). This target calibrates",
-        "  `strike_kill_fraction` (0.26 in every shipped scenario, provenance in each file): with the",
-        f"  uncalibrated {UNCALIBRATED:g} (the model default when this was written) the same quantity",
-        f"  averages {before.mean():.1f}, about half the 36.",
+        "  that \"a previous airstrike\" killed 36. The model quantity is the kills of the larger of the",
+        "  Iraqi Air Force's first two strikes in Syria in each run (a strike kills",
+        "  Poisson(strength x `strike_kill_fraction`) of the cell it hits). It once calibrated",
+        "  `strike_kill_fraction` (0.26); the calibration to the 2017 record replaced that: 36 in one",
+        "  strike is a newsworthy maximum, and the aggregate figures bound the average (see below).",
         "- `coalition_strikes_iraq_week` and `coalition_strikes_syria_week`: the same week, split by the",
         "  country of the struck cell. A wing's `iraq_share` (in its `air:` entry) sends each sortie to a",
         "  detected target in Iraq with that probability and to one in Syria otherwise, then picks the",
@@ -260,14 +266,13 @@ def markdown() -> str:
         "  incidents alone, with the channel open. Air incidents have their own hazard,",
         "  `air_incident_rate` (per strike within `incident_range_km` of the rival camp's ground forces),",
         "  and ground clashes theirs, `incident_rate` (per close pair and day); the line's",
-        "  `incident_factor_with_line` multiplies both. deir_ezzor_2017 calibrates `air_incident_rate`",
-        "  = 0.45 on the three shoot-downs and `incident_rate` = 0.01 (the default is 0.08) on the",
-        f"  absence of ground clashes: {ground.mean():.2f} a month remain (any `incident_rate` below",
-        "  about 0.02 keeps the total within +-30%). With the defaults, one hazard of 0.08 for both (the",
-        f"  model before), the month has {one_air:.2f} air incidents and {one_total - one_air:.2f} ground",
-        "  clashes: the total matched the article's three only by counting the wrong kind of incident.",
-        "  The no-line counterfactual (deir_ezzor_2017_no_line) inherits both rates, so it has fewer",
-        "  ground clashes and more air incidents than before the split.", "",
+        "  `incident_factor_with_line` multiplies both. The calibration to the 2017 record fits",
+        "  `air_incident_rate` and `incident_rate` to these two targets together with the record's",
+        "  events (the calibrated point in scenarios/calibrated/params.yaml, shared by every scenario):",
+        f"  {ground.mean():.2f} ground clashes a month remain. With the defaults, one hazard of 0.08 for",
+        f"  both (the model before the split), the month has {one_air:.2f} air incidents and",
+        f"  {one_total - one_air:.2f} ground clashes: the total matched the article's three only by",
+        "  counting the wrong kind of incident.", "",
     ]
     if GAPS:
         out += ["## Targets the model cannot reproduce (mechanisms, not numbers)", ""]
@@ -287,17 +292,21 @@ def markdown() -> str:
             "in the first week. pockets_2018 therefore gives the Iraqi wing `iraq_share` = 0.9, an",
             "assumption (no article says over how long the three strikes were spread): now",
             f"{syria / total:.0%} of its strikes in the first week hit Syria",
-            f"({syria / len(SEEDS):.2f} a week), about one every three weeks.",
-            "The first two of them come later and find smaller cells, yet their kills still match the 36",
-            "of `iraqi_strike_kills` (above)."]
+            f"({syria / len(SEEDS):.2f} a week), about one every "
+            f"{7 * len(SEEDS) / max(syria, 1):.0f} days.",
+            "The first two of them come later and find smaller cells."]
     return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
     text = markdown()
     if "--write" in sys.argv[1:]:
-        DOC.parent.mkdir(parents=True, exist_ok=True)
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}")
+        BLOCK.parent.mkdir(parents=True, exist_ok=True)
+        BLOCK.write_text(text, encoding="utf-8")
+        print(f"wrote {BLOCK}")
+        sys.path.insert(0, str(ROOT))
+        from tools.calibration_doc import refresh
+
+        refresh()
     else:
         sys.stdout.write(text)

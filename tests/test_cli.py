@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,7 @@ def test_malformed_scenario_error_names_file_and_line(tmp_path):
     text = POCKETS.read_text()
     assert "days: {value: 180" in text
     bad.write_text(text.replace("days: {value: 180", "days: {value: lots"))
+    shutil.copytree(POCKETS.parent / "calibrated", tmp_path / "calibrated")  # what it extends
     res = bordersim("validate", bad)
     assert res.returncode == 2
     line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if t.startswith("days:"))

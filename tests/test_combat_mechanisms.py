@@ -73,3 +73,33 @@ def test_a_withdrawing_cell_is_under_fire_for_part_of_the_day_only():
     assert before - withdraws < before - whole_day  # a quarter of the day's fire
     assert lost < lost_whole  # and a quarter of the day's return fire
     assert before - stays > before - withdraws  # a cell that holds its ground takes the whole day
+
+
+def _dispersals(factor: float, *, in_pocket: bool, tries: int = 40) -> int:
+    """How many of ``tries`` pressed cells disperse in one ISIS phase, on or off prepared ground."""
+    import dataclasses
+
+    from sim.model.phases.isis import isis_picture
+
+    scenario = load_scenario(MINIMAL, {"params.disperse_probability": 1.0,
+                                       "params.prepared_disperse_factor": factor, "params.raid_rate": 0.0})
+    model = BorderModel(scenario=scenario, rng=3)
+    cell = model.isis_cells()[0]
+    t = model.theater
+    x, y = next((x, y) for x in range(t.width) for y in range(t.height)
+                if t.land[x, y] and any(m[x, y] for m in model.pocket_masks) == in_pocket)
+    picture = isis_picture(model)
+    pressed = dataclasses.replace(picture, pressure={cell: 1e9})  # far beyond disperse_pressure_ratio
+    count = 0
+    for _ in range(tries):
+        cell.cell, cell.dispersed = model.grid[(x, y)], False
+        cell.act(pressed)
+        count += cell.dispersed
+    return count
+
+
+def test_defenders_of_prepared_ground_hold_instead_of_dispersing():
+    assert _dispersals(1.0, in_pocket=True) == 40  # certain dispersal when pressed, as anywhere
+    assert _dispersals(0.0, in_pocket=True) == 0  # held: prepared ground is not abandoned
+    assert _dispersals(0.0, in_pocket=False) == 40  # in the open the same cell still slips away
+    assert 5 < _dispersals(0.5, in_pocket=True, tries=60) < 55

@@ -11,7 +11,9 @@ these rewrites:
   ``--host`` is not loopback), and is stopped;
 - to keep the test short, the SHORTER table below cuts ``--days``, ``--reps``, and the ``days:``
   and ``replications:`` lines of experiment files (in the copy's experiments/ and in heredocs),
-  and runs ``python -m benchmarks`` with ``--quick`` (the classroom load benchmark with one page);
+  and runs ``python -m benchmarks`` with ``--quick`` (the classroom load benchmark with one page),
+  and the docs tools (``tools.calibration``, ``tools.screening``, ``tools.prediction``,
+  ``tools.claims``) and ``bordersim calibrate`` with ``--quick``;
   experiment files keep their first
   MAX_CHANNEL_FACTORS ``- channel:`` factors (a full factorial of six channels is 64 runs).
   Set ``BORDERSIM_DOC_FULL=1`` to run every command exactly as written (many minutes).
@@ -51,6 +53,9 @@ SHORTER = [
     (re.compile(r"-m tools\.validation record(?! --seeds)"), "-m tools.validation record --seeds 2"),
     (re.compile(r"--seeds \d+"), "--seeds 2"),
     (re.compile(r"-m benchmarks\.classroom_load .*$"), "-m benchmarks.classroom_load --pages 1 --seconds 2"),
+    (re.compile(r"-m tools\.(calibration|screening|prediction|claims)(?! --quick)(?=\s|$)"),
+     r"-m tools.\1 --quick"),
+    (re.compile(r"\bbordersim calibrate (\S+)(?!.*--quick)"), r"bordersim calibrate \1 --quick"),
 ]
 MAX_CHANNEL_FACTORS = 3
 CHANNEL_FACTOR = re.compile(r"^\s*- channel: \w+\s*$")

@@ -100,15 +100,20 @@ class EngagementRecorder(BorderModel):
         detected = any(self.sightings.by(cell, c) for c in camps)
         urban = bool(self.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN)
         pincer = self.scenario.channels.as_dict()["iranian_intermediary"] and {CAMP_IRAQ, CAMP_SAA} <= camps
+        x, y = cell.cell.coordinate
+        prepared = not cell.dispersed and any(bool(m[x, y]) for m in self.pocket_masks)
         a = (p.area_fire * (1 - cell.concealment) * (p.detected_fire_bonus if detected else 1.0)
-             / (p.urban_defense_factor if urban else 1.0) * (p.pincer_bonus if pincer else 1.0))
+             / (p.urban_defense_factor if urban else 1.0) / (p.prepared_defense_factor if prepared else 1.0)
+             * (p.pincer_bonus if pincer else 1.0))
         b = p.isis_aimed_fire * (0.5 + 0.5 * cell.cohesion)
-        x0, y0 = sum(u.strength * u.readiness for u in attackers), cell.strength
+        x0 = min(sum(u.strength * u.readiness for u in attackers), p.max_engaged_fighters)
+        y0, t = cell.strength, p.withdrawal_exposure if cell.dispersed else 1.0
         strength0 = sum(u.strength for u in attackers)
         super().engage(cell, attackers)
         lost = strength0 - sum(u.strength for u in attackers)
-        self.engagements.append({"x0": x0, "y0": y0, "a": a, "b": b, "detected": detected, "urban": urban,
-                                 "pincer": bool(pincer), "x_loss": lost, "y1": cell.strength})
+        self.engagements.append({"x0": x0, "y0": y0, "a": a, "b": b, "t": t, "detected": detected,
+                                 "urban": urban, "prepared": prepared, "pincer": bool(pincer),
+                                 "x_loss": lost, "y1": cell.strength})
 
 
 def model_engagements(runs=ENGAGEMENT_RUNS) -> pd.DataFrame:
@@ -123,7 +128,8 @@ def model_engagements(runs=ENGAGEMENT_RUNS) -> pd.DataFrame:
         frame.insert(0, "scenario", model.scenario.name)
         frames.append(frame)
     eng = pd.concat(frames, ignore_index=True)
-    ode = np.array([integrate(mixed_rhs(r.a, r.b), r.x0, r.y0, [1.0])[0] for r in eng.itertuples()])
+    ode = np.array([integrate(mixed_rhs(r.a, r.b), r.x0, r.y0, [r.t])[0] if r.t > 0 else [r.x0, r.y0]
+                    for r in eng.itertuples()])
     eng["ode_x_loss"], eng["ode_y1"] = eng["x0"] - ode[:, 0], ode[:, 1]
     eng["k"] = 2 * eng["b"] * eng["y0"] / eng["a"] - eng["x0"] ** 2
     return eng

@@ -79,31 +79,121 @@ def _fmt(v: float) -> str:
     return f"{float(f'{v:.3g}'):g}"
 
 
-def params_yaml(post: Posterior, spec_name: str, command: str) -> str:
-    """The params file: the posterior median of each coefficient, with its provenance."""
-    med = post.median()
+POINT_SEEDS = 4  # seeds each particle of the last generation is run with to choose the point estimate
+MIN_ESS = 20  # below this effective sample size the weighted medians are not a coherent point
+
+
+@dataclass(frozen=True)
+class _PointTask:
+    key: str
+    simulator: object
+    index: int
+    seed: int
+    values: dict
+
+
+def _point_run(task: _PointTask) -> tuple[int, float]:
+    from sim.calibrate.targets import Distance
+
+    stats = task.simulator.statistics(task.values, task.seed)
+    return task.index, Distance(task.simulator.targets)(stats)
+
+
+def effective_sample_size(post: Posterior) -> float:
+    w = post.samples["weight"].to_numpy(dtype=float)
+    return 1.0 / float(np.sum((w / w.sum()) ** 2))
+
+
+def point_estimate(post: Posterior, simulator, workers: int | None = None) -> tuple[dict, str]:
+    """(coefficients, how they were chosen) for the params file.
+
+    The weighted posterior median when the last generation's weights are spread (effective sample
+    size at least MIN_ESS); otherwise the weighted medians mix coefficients of different particles
+    into a set no particle had, so the point is the particle with the smallest mean distance over
+    POINT_SEEDS seeds (the same seeds for every particle: common random numbers).
+    """
+    ess = effective_sample_size(post)
+    if ess >= MIN_ESS:
+        return post.median(), f"posterior median (effective sample size {ess:.0f})"
+    from sim.sweep.executors import execute
+
+    seeds = [int(s % (2**31 - 1)) for s in np.random.SeedSequence(0xCA1).generate_state(POINT_SEEDS)]
+    rows = post.samples[post.names].to_dict("records")
+    tasks = [_PointTask(f"point-{i}-{s}", simulator, i, s, rows[i]) for i in range(len(rows)) for s in seeds]
+    sums = np.zeros(len(rows))
+    for i, d in execute(tasks, _point_run, workers=workers):
+        sums[i] += d
+    best = int(np.argmin(sums))  # ties: the first particle
+    how = (f"the last generation's particle with the smallest mean distance over {POINT_SEEDS} seeds, "
+           f"{sums[best] / POINT_SEEDS:.2f}; the weighted medians are not used: effective sample size "
+           f"{ess:.0f}")
+    return {n: float(rows[best][n]) for n in post.names}, how
+
+
+def params_yaml(post: Posterior, spec_name: str, command: str, point: tuple[dict, str] | None = None) -> str:
+    """The params file: the point estimate of each coefficient, with its provenance."""
+    values, how = point if point is not None else (post.median(), "posterior median")
     lines = [
-        f"# The calibrated coefficients: posterior medians of `{spec_name}` (ABC-SMC, generation "
-        f"{post.generation},",
-        f"# {len(post.samples)} particles, epsilon {post.epsilon:.3g}). Written by `{command}`;",
-        "# do not edit by hand. Every shipped scenario `extends` this file (directly or through a parent).",
+        f"# The calibrated coefficients of `{spec_name}` (ABC-SMC, generation {post.generation},",
+        f"# {len(post.samples)} particles, epsilon {post.epsilon:.3g}): {how}.",
+        f"# Written by `{command}`; do not edit by hand. Every shipped scenario `extends` this file.",
         "params:",
     ]
+    short = how.split(";")[0].split(",")[0]
     for p in post.priors:
         lo, hi = post.interval(p.name)
         lines += [
             f"  {p.name}:",
-            f"    value: {_fmt(med[p.name])}",
-            f"    assumption: \"{PROVENANCE} (posterior median; 90% interval {_fmt(lo)} to {_fmt(hi)}; "
+            f"    value: {_fmt(values[p.name])}",
+            f"    assumption: \"{PROVENANCE} ({short}; posterior 90% interval {_fmt(lo)} to {_fmt(hi)}; "
             f"prior {p.kind} on [{_fmt(p.lo)}, {_fmt(p.hi)}])\"",
         ]
     return "\n".join(lines) + "\n"
 
 
-def write_posterior(post: Posterior, folder: Path, spec_name: str, command: str) -> dict[str, Path]:
+def write_posterior(post: Posterior, folder: Path, spec_name: str, command: str,
+                    point: tuple[dict, str] | None = None) -> dict[str, Path]:
     """posterior.csv (every particle, weight first) and params.yaml in ``folder``."""
     files = {"posterior.csv": folder / "posterior.csv", "params.yaml": folder / "params.yaml"}
     write_text(files["posterior.csv"], post.samples.to_csv(index=False, float_format="%.6g",
                                                           lineterminator="\n"))
-    write_text(files["params.yaml"], params_yaml(post, spec_name, command))
+    write_text(files["params.yaml"], params_yaml(post, spec_name, command, point))
     return files
+
+
+POSTERIOR_FILE = ("scenarios", "calibrated", "posterior.csv")
+
+
+def shipped_posterior(near: str | Path | None = None) -> Path:
+    """scenarios/calibrated/posterior.csv of the project holding ``near`` (an experiment file), else of
+    the working directory's project or the checkout."""
+    from sim.errors import ScenarioError
+    from sim.scenario.catalog import project_root
+
+    starts = [Path(near).resolve().parent] if near else []
+    for start in (*starts, project_root()):
+        for folder in (start, *start.parents):
+            path = folder.joinpath(*POSTERIOR_FILE)
+            if path.is_file():
+                return path
+    raise ScenarioError("no calibration posterior (scenarios/calibrated/posterior.csv) to draw from",
+                        file=str(near) if near else None, path="params",
+                        hint="params: median, or run python -m tools.calibration")
+
+
+def draw_particles(path: Path, n: int, seed: int) -> list[tuple[int, dict[str, float]]]:
+    """``n`` particles of the posterior at ``path`` drawn by weight (with replacement), seeded."""
+    samples = pd.read_csv(path)
+    w = samples["weight"].to_numpy(dtype=float)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9057]))
+    picks = rng.choice(len(samples), size=n, p=w / w.sum())
+    names = [c for c in samples.columns if c != "weight"]
+    return [(int(k), {c: float(samples.at[int(k), c]) for c in names}) for k in picks]
+
+
+def read_params_file(path: Path) -> dict[str, float]:
+    """The coefficients a params file sets (its values, without their provenance)."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return {k: float(v["value"] if isinstance(v, dict) else v) for k, v in (data.get("params") or {}).items()}

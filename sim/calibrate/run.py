@@ -4,8 +4,8 @@ The folder holds ``calibration.json`` (what the calibration file asked for, and 
 ``history.db``, pyabc's SQLite history: every generation is committed when it is complete, so
 Ctrl-C, a killed process or a crashed machine loses at most the generation in progress, and
 ``--resume`` continues from the last complete one. When every generation is done, the posterior is
-written beside them: ``posterior.csv`` (every particle) and ``params.yaml`` (the posterior median
-as a scenario params block).
+written beside them: ``posterior.csv`` (every particle) and ``params.yaml`` (the calibrated point,
+see ``sim.calibrate.posterior.point_estimate``, as a scenario params block).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
     """Run, or with ``resume`` continue, the calibration of file ``path`` into ``out``."""
     import pyabc
 
-    from sim.calibrate.posterior import read_posterior, write_posterior
+    from sim.calibrate.posterior import point_estimate, read_posterior, write_posterior
     from sim.calibrate.priors import pyabc_distribution
     from sim.calibrate.sampler import ExecutorSampler
     from sim.calibrate.targets import Distance, Simulator, observed
@@ -160,5 +160,7 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
         stats.epsilon = float(pops.loc[pops["t"] == stats.done - 1, "epsilon"].iloc[0])
     if stats.done == generations and not stats.interrupted:
         post = read_posterior(root / HISTORY, spec.priors)
-        stats.files = write_posterior(post, root, spec.name, command or f"bordersim calibrate {spec.file}")
+        point = point_estimate(post, Simulator.of(spec), workers=workers)
+        stats.files = write_posterior(post, root, spec.name, command or f"bordersim calibrate {spec.file}",
+                                      point)
     return stats

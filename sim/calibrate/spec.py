@@ -111,12 +111,18 @@ class CalibrationSpec:
         return {
             "name": self.name,
             "scenarios": {a: {"scenario": s.ref, "days": s.days, "set": s.set,
-                              "config_hash": s.scenario.config_hash()} for a, s in self.scenarios.items()},
+                              "config_hash": self._neutral(s.scenario).config_hash()}
+                          for a, s in self.scenarios.items()},
             "coefficients": {p.name: p.as_dict() for p in self.priors},
             "targets": [t.as_dict() for t in self.targets],
             "population": pop,
             "seed": self.seed,
         }
+
+    def _neutral(self, scenario):
+        """The scenario with every calibrated coefficient at its prior's lower bound: a particle sets
+        them all, so their values in the scenario (the calibrated medians, once written) do not matter."""
+        return scenario.with_changes({f"params.{p.name}": p.lo for p in self.priors})
 
     def identity_hash(self, quick: bool) -> str:
         text = json.dumps(self.identity(quick), sort_keys=True, separators=(",", ":"))

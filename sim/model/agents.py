@@ -15,6 +15,7 @@ from mesa.discrete_space import CellAgent
 
 from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
+from sim.model.phases.combat import on_prepared_ground
 from sim.model.phases.friction import air_incident
 
 if TYPE_CHECKING:
@@ -148,7 +149,9 @@ class IsisCell(CellAgent):
         self.quiet_days = self.quiet_days + 1 if pressure == 0.0 else 0
         if self.dispersed and self.quiet_days >= p.regroup_days:
             self.dispersed = False  # regrouped: holds ground again
-        if pressure > p.disperse_pressure_ratio * self.strength and rng.random() < p.disperse_probability:
+        held = on_prepared_ground(model, self)  # defenders of prepared ground hold on (docs/odd.md)
+        chance = p.disperse_probability * (p.prepared_disperse_factor if held else 1.0)
+        if pressure > p.disperse_pressure_ratio * self.strength and rng.random() < chance:
             self.disperse(picture)
         elif pressure == 0.0:
             self.reinforce_neighbour(picture)

@@ -32,6 +32,7 @@ class Report:
     outcomes: list[str]
     discovery: Any = None  # sim.report.discover.Discovery, when a condition was asked
     record_text: str = ""  # the model against the scenario's record (sim.report.record), if it has one
+    coefficients: str = ""  # which coefficients the runs used: the calibrated medians or posterior draws
 
     def effects_text(self, limit: int = 4) -> str:
         """Channel main effects on the pocket outcome and the costs, as a fixed-width table."""
@@ -51,7 +52,19 @@ class Report:
                 cells.append((html.interval(r["effect"], r["ci_low"], r["ci_high"]) + mark).rjust(26))
             lines.append(channel.ljust(width) + "".join(cells))
         lines.append("effect of switching the channel on (mean [95% interval]); * interval excludes zero")
+        if self.coefficients:
+            lines.append(f"coefficients: {self.coefficients}")
         return "\n".join(lines)
+
+
+def coefficients_note(exp: dict) -> str:
+    """What the intervals cover: seeds only (the calibrated medians) or calibration uncertainty too."""
+    if exp.get("params") == "posterior":
+        return ("drawn from the calibration's posterior (scenarios/calibrated/posterior.csv): each "
+                "replication uses one particle, the same at every design point, so the intervals cover "
+                "calibration uncertainty as well as chance")
+    return ("the calibrated coefficients (scenarios/calibrated/params.yaml): the intervals cover "
+            "chance (seeds) only, not calibration uncertainty (params: posterior adds it)")
 
 
 def _load(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -137,7 +150,8 @@ def build_report(folder: str | Path, *, where: str | None = None, box: int | Non
     meta = {"scenario": exp["scenario"], "days": exp["days"], "design": exp["design"]["type"],
             "factors": ", ".join(f.get("channel") or f["param"] for f in exp["factors"]),
             "design points": data.points, "replications": data.reps, "runs": len(results),
-            "failed runs": len(failed), "experiment seed": exp["seed"]}
+            "failed runs": len(failed), "experiment seed": exp["seed"],
+            "coefficients": coefficients_note(exp)}
     if discovery is not None:
         files += disc.write(out, discovery, asked["box"])
     page = html.page(exp=exp, meta=meta, ranking=rank, primary=primary, effects=effects, sensitivity=sens,
@@ -146,4 +160,4 @@ def build_report(folder: str | Path, *, where: str | None = None, box: int | Non
     write_text(out / "report.html", page)
     files.append(out / "report.html")
     return Report(out, files, rank, primary, effects, list(exp["outcomes"]), discovery,
-                  record["text"] if record else "")
+                  record["text"] if record else "", coefficients_note(exp))

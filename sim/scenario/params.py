@@ -159,6 +159,14 @@ class Params(BaseModel):
         "-",
         "A cell disperses when nearby enemy strength exceeds its own by this ratio",
     )
+    prepared_disperse_factor: float = _p(
+        1.0,
+        0,
+        1,
+        "-",
+        "Multiplies the dispersal chance of a cell on prepared ground (a pocket ISIS held at the start): "
+        "defenders of towns and fortified villages hold their positions (1: as anywhere else)",
+    )
     disperse_probability: float = _p(
         0.12, 0, 1, "1/day", "Daily chance a pressed cell disperses, at zero cohesion (half that at full)"
     )

@@ -21,7 +21,8 @@ from sim.sweep import outcomes as oc
 from sim.sweep.checker import Checker
 
 TOP_KEYS = ("name", "title", "description", "scenario", "set", "factors", "design", "replications", "seed",
-            "days", "outcomes")
+            "days", "outcomes", "params")
+PARAMS_MODES = ("median", "posterior")  # the calibrated medians, or a posterior draw per replication
 DESIGN_KEYS = {
     "full_factorial": ("type",),
     "lhs": ("type", "samples"),
@@ -80,6 +81,7 @@ class Experiment:
     outcomes: tuple[str, ...]
     days: int | None = None
     scenario_ref: str = ""
+    params: str = "median"
 
     def identity(self) -> dict:
         """What the experiment file asks for: a different one must not reuse this one's folder.
@@ -97,6 +99,7 @@ class Experiment:
             "replications": self.replications,
             "seed": self.seed,
             "outcomes": list(self.outcomes),
+            **({"params": self.params} if self.params != "median" else {}),
         }
 
     def manifest_hash(self) -> str:
@@ -149,6 +152,11 @@ def load_experiment(path: str | Path) -> Experiment:
     replications = c.integer(top.get("replications"), "replications", 1, 10_000, 5)
     seed = c.integer(top.get("seed"), "seed", 0, limits.MAX_SEED, 0)
     days = c.integer(top.get("days"), "days", 1, limits.MAX_DAYS, None)
+    params_mode = c.text(top.get("params"), "params", "median")
+    if params_mode not in PARAMS_MODES:
+        c.err("params is `median` (the calibrated coefficients, scenarios/calibrated/params.yaml) or "
+              "`posterior` (each replication draws its coefficients from the calibration's posterior)",
+              top["params"], "params", did_you_mean(params_mode, PARAMS_MODES))
     factors = _factors(c, top.get("factors"))
     design = _design(c, top.get("design"), factors, top.get("factors"))
     if c.errors:
@@ -170,7 +178,8 @@ def load_experiment(path: str | Path) -> Experiment:
     clean = tuple(Factor(f.kind, f.name, f.levels, f.range, f.line) for f in factors)
     settings = {k: v for k, (v, _) in changes.items()}
     return Experiment(label, name, title, description, scenario_file, base, settings, clean, design,
-                      replications, seed, tuple(outcome_names), days, str(top["scenario"].value))
+                      replications, seed, tuple(outcome_names), days, str(top["scenario"].value),
+                      params_mode)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class Task:
     scenario: Any
     values: dict
     outcomes: tuple[str, ...]
+    draw: int | None = None  # the posterior particle whose coefficients this run uses (params: posterior)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def build_plan(exp: Experiment) -> Plan:
     design = build_design(exp.factors, exp.design, exp.seed)
     seeds = replication_seeds(exp.seed, exp.replications)
     by_name = {f.name: f for f in exp.factors}
+    draws = _posterior_draws(exp) if exp.params == "posterior" else None
     tasks: list[Task] = []
     for i, values in enumerate(design.points):
         try:
@@ -74,8 +76,23 @@ def build_plan(exp: Experiment) -> Plan:
                                 file=exp.file, line=line, path=err.path or "factors") from None
         config = scenario.config_hash()
         for r, seed in enumerate(seeds):
-            tasks.append(Task(i, r, seed, run_key(config, seed), scenario, dict(values), exp.outcomes))
+            if draws is None:
+                tasks.append(Task(i, r, seed, run_key(config, seed), scenario, dict(values), exp.outcomes))
+                continue
+            index, coefficients = draws[r]
+            varied = {by_name[n].path for n in values}  # a factor's own level wins over the draw
+            drawn = scenario.with_changes({f"params.{k}": v for k, v in coefficients.items()
+                                           if f"params.{k}" not in varied})
+            tasks.append(Task(i, r, seed, run_key(drawn.config_hash(), seed), drawn, dict(values),
+                              exp.outcomes, index))
     return Plan(design, seeds, tasks)
+
+
+def _posterior_draws(exp: Experiment) -> list[tuple[int, dict]]:
+    """One posterior particle per replication (the same at every design point: common random numbers)."""
+    from sim.calibrate.posterior import draw_particles, shipped_posterior
+
+    return draw_particles(shipped_posterior(exp.file), exp.replications, exp.seed)
 
 
 def trajectory_columns(pockets) -> list[str]:
@@ -97,8 +114,11 @@ def run_task(task: Task) -> dict:
 
 
 def _row(task: Task) -> dict:
-    return {"key": task.key, "point": task.point, "replication": task.replication, "seed": task.seed,
-            "config_hash": task.scenario.config_hash(), **task.values}
+    row = {"key": task.key, "point": task.point, "replication": task.replication, "seed": task.seed,
+           "config_hash": task.scenario.config_hash(), **task.values}
+    if task.draw is not None:
+        row["posterior_draw"] = task.draw
+    return row
 
 
 def task_result(task: Task, summary: dict, timeseries) -> dict:

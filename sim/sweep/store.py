@@ -43,6 +43,8 @@ def row_schema(exp: Experiment) -> pa.Schema:
     """Column types of a run row, fixed by the experiment so every file and table agrees."""
     fields = [("point", pa.int64()), ("replication", pa.int64()), ("seed", pa.int64()),
               ("key", pa.string()), ("config_hash", pa.string())]
+    if getattr(exp, "params", "median") == "posterior":  # the posterior particle each run drew
+        fields.append(("posterior_draw", pa.int64()))
     fields += [(f.name, pa.bool_() if f.kind == "channel" else pa.float64()) for f in exp.factors]
     fields += [(name, pa.float64()) for name in exp.outcomes]
     fields += [("status", pa.string()), ("error", pa.string())]
