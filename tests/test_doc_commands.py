@@ -55,7 +55,7 @@ SHORTER = [
     (re.compile(r"-m benchmarks\.classroom_load .*$"), "-m benchmarks.classroom_load --pages 1 --seconds 2"),
     (re.compile(r"-m tools\.(calibration|screening|prediction|claims)(?! --quick)(?=\s|$)"),
      r"-m tools.\1 --quick"),
-    (re.compile(r"\bbordersim calibrate (\S+)(?!.*--quick)"), r"bordersim calibrate \1 --quick"),
+    (re.compile(r"\bbordersim calibrate (\S+)(?!.*--quick)"), r"bordersim calibrate \1 --quick --force"),
 ]
 MAX_CHANNEL_FACTORS = 3
 CHANNEL_FACTOR = re.compile(r"^\s*- channel: \w+\s*$")
