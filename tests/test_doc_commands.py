@@ -59,8 +59,8 @@ SHORTER = [
 ]
 MAX_CHANNEL_FACTORS = 3
 CHANNEL_FACTOR = re.compile(r"^\s*- channel: \w+\s*$")
-COPY_IGNORE = shutil.ignore_patterns(".*", "runs", "sweeps", "out", "__pycache__", "*.egg-info", "*.gif",
-                                     "*.mp4")
+COPY_IGNORE = shutil.ignore_patterns(".*", "runs", "sweeps", "calibrations", "out", "__pycache__",
+                                     "*.egg-info", "*.gif", "*.mp4")
 
 
 @dataclass(frozen=True)
