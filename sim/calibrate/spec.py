@@ -13,6 +13,7 @@ FILE:LINE, all of them collected in one pass, as for experiment files::
       town_events: {kind: record, scenario: autumn_2017, scale_days: 14}
     population: 200
     generations: 8
+    runs_per_particle: 2             # seeds per particle; the statistics are their means
     seed: 2017
     quick: {population: 8, generations: 2}
 """
@@ -34,7 +35,7 @@ from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep.checker import Checker
 
 TOP_KEYS = ("name", "title", "description", "scenarios", "coefficients", "targets", "population",
-            "generations", "seed", "quick")
+            "generations", "runs_per_particle", "seed", "quick")
 SCENARIO_KEYS = ("scenario", "days", "set")
 PRIOR_KINDS = ("uniform", "log_uniform")
 #: target kind -> (required keys, optional keys)
@@ -48,6 +49,7 @@ TARGET_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 DEFAULT_SCALE_DAYS = 14.0
 DEFAULT_TOLERANCE = 0.3
 MAX_POPULATION = 100_000
+MAX_RUNS_PER_PARTICLE = 20
 MAX_GENERATIONS = 100
 
 
@@ -98,6 +100,7 @@ class CalibrationSpec:
     seed: int
     quick_population: int
     quick_generations: int
+    runs_per_particle: int = 1
     lines: dict = field(default_factory=dict, compare=False)
 
     def sized(self, quick: bool) -> tuple[int, int]:
@@ -116,6 +119,7 @@ class CalibrationSpec:
             "coefficients": {p.name: p.as_dict() for p in self.priors},
             "targets": [t.as_dict() for t in self.targets],
             "population": pop,
+            "runs_per_particle": self.runs_per_particle,
             "seed": self.seed,
         }
 
@@ -149,6 +153,7 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     population = c.integer(top.get("population"), "population", 2, MAX_POPULATION, 200)
     generations = c.integer(top.get("generations"), "generations", 1, MAX_GENERATIONS, 8)
     seed = c.integer(top.get("seed"), "seed", 0, limits.MAX_SEED, 0)
+    runs = c.integer(top.get("runs_per_particle"), "runs_per_particle", 1, MAX_RUNS_PER_PARTICLE, 1)
     qpop, qgen = _quick(c, top.get("quick"))
     priors = _coefficients(c, top.get("coefficients"))
     scenarios = _scenarios(c, top.get("scenarios"), label)
@@ -156,7 +161,7 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     if c.errors:
         raise ScenarioError.collect(c.errors)
     return CalibrationSpec(label, name, title, description, scenarios, priors, targets, population,
-                           generations, seed, qpop, qgen)
+                           generations, seed, qpop, qgen, runs)
 
 
 def _quick(c: Checker, node: Node | None) -> tuple[int, int]:

@@ -43,10 +43,12 @@ class Simulator:
     scenarios: dict  # alias -> Scenario (days and set applied)
     priors: tuple
     targets: tuple
+    runs: int = 1  # seeds per particle: the statistics are their means
 
     @classmethod
     def of(cls, spec: CalibrationSpec) -> Simulator:
-        return cls({a: s.scenario for a, s in spec.scenarios.items()}, spec.priors, spec.targets)
+        return cls({a: s.scenario for a, s in spec.scenarios.items()}, spec.priors, spec.targets,
+                   spec.runs_per_particle)
 
     def coefficients(self, pars) -> dict[str, float]:
         """The coefficients' values for a particle given in sampling space (log10 where log-uniform)."""
@@ -57,13 +59,33 @@ class Simulator:
         return self.statistics(self.coefficients(pars), seed)
 
     def statistics(self, values: dict[str, float], seed: int) -> dict[str, float]:
-        """Run every scenario once with coefficients ``values`` and ``seed``; the targets' statistics."""
+        """The targets' statistics with coefficients ``values``: with one run per particle, every
+        scenario once with ``seed``; with ``runs`` > 1, over that many seeds spawned from ``seed``
+        (less seed-to-seed noise in the distance, ``runs`` times the cost): an event's days late are
+        the root mean square over the runs, with the sign of their mean (an event early in one run
+        and late in another does not cancel out), every other statistic the mean."""
+        changes = {f"params.{k}": v for k, v in values.items()}
+        scenarios = {a: s.with_changes(changes) if changes else s for a, s in self.scenarios.items()}
+        if self.runs == 1:
+            return self._one_run(scenarios, seed)
+        seeds = np.random.SeedSequence(seed).generate_state(self.runs)
+        each = [self._one_run(scenarios, int(s % (2**31 - 1))) for s in seeds]
+        events = tuple(f"{t.name}:" for t in self.targets if t.kind == "record")
+        out = {}
+        for k in each[0]:
+            values_k = np.array([stats[k] for stats in each])
+            if k.startswith(events) and not k.endswith(":censored"):
+                out[k] = float(np.copysign(np.sqrt(np.mean(values_k**2)), np.mean(values_k)))
+            else:
+                out[k] = float(np.mean(values_k))
+        return out
+
+    def _one_run(self, scenarios: dict, seed: int) -> dict[str, float]:
         from sim.model.runner import run_model
 
-        changes = {f"params.{k}": v for k, v in values.items()}
         runs = {}
-        for alias, scenario in self.scenarios.items():
-            _, table, summary = run_model(scenario.with_changes(changes) if changes else scenario, seed)
+        for alias, scenario in scenarios.items():
+            _, table, summary = run_model(scenario, seed)
             runs[alias] = (table, summary)
         stats: dict[str, float] = {}
         for t in self.targets:

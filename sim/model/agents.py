@@ -40,6 +40,7 @@ class GroundUnit(CellAgent):
         label: str,
         objective: tuple[int, int] | None = None,
         objective_pocket: str | None = None,
+        stages: tuple = (),
     ):
         super().__init__(model)
         self.cell = cell
@@ -51,6 +52,7 @@ class GroundUnit(CellAgent):
         self.posture = "holding"
         self.objective = objective
         self.objective_pocket = objective_pocket
+        self.stages = deque(stages)  # (objective cell, pocket, start day) of the operation's later stages
         self.halted_until = -1
         self.move_credit_km = 0.0
         self.trail: deque[tuple[int, int]] = deque(maxlen=12)  # recent cells, to walk around obstacles
@@ -108,6 +110,12 @@ class GroundUnit(CellAgent):
             if target is not None:
                 return target
             self.objective_pocket = None
+        if self.stages:  # this stage's objective is reached: wait for the next stage's start
+            self.objective, self.objective_pocket, start = self.stages.popleft()
+            if start > model.steps:
+                self.halted_until = start
+                return None
+            return self.choose_target(picture)
         return picture.nearest(x, y, picture.isis_ground(self.faction))
 
     def take_losses(self, lost: float) -> None:
@@ -163,18 +171,20 @@ class IsisCell(CellAgent):
     def disperse(self, picture: IsisPicture) -> None:
         """Slip away from the nearest enemies into open desert, as far as a day's move allows."""
         model, p = self.model, self.model.params
-        self.dispersed = True
         away = self._escape_target(picture)
         if away is None:
             return
+        start = self.cell.coordinate
         budget = p.isis_move_km_per_day
-        allowed = picture.areas.isis_allowed(self.cell.coordinate)
+        allowed = picture.areas.isis_allowed(start)
         while budget > 0:
             step = _best_step(model, self.cell.coordinate, away, allowed, p)
             if step is None or step[1] > budget:
                 break
             budget -= step[1]
             self.cell = model.grid[step[0]]
+        # a cell with no way out (encircled, or the way blocked) fights where it stands
+        self.dispersed = self.dispersed or self.cell.coordinate != start
 
     def reinforce_neighbour(self, picture: IsisPicture) -> None:
         """Send part of a quiet cell's fighters to the nearest pressed cell; needs cohesion."""

@@ -48,11 +48,11 @@ def named_places(scenario: Scenario) -> dict[str, tuple[float, float]]:
 
     places: dict[str, tuple[float, float]] = {}
     gaz = load_gazetteer()
-    for force in scenario.forces:
-        if force.objective_pocket is None and force.objective_label is not None:
-            place = gaz.find(force.objective_label)
+    for goal in (g for force in scenario.forces for g in (force, *force.stages)):
+        if goal.objective_pocket is None and goal.objective_label is not None:
+            place = gaz.find(goal.objective_label)
             if place is not None:
-                places[place.name] = (force.objective_lon, force.objective_lat)
+                places[place.name] = (goal.objective_lon, goal.objective_lat)
     for event in scenario.record:
         if event.place is not None:
             places[event.place] = (event.lon, event.lat)

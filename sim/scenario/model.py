@@ -36,6 +36,17 @@ class _ChannelSwitches(_Out):
 Channels = create_model("Channels", __base__=_ChannelSwitches, **{name: (bool, ...) for name in CHANNELS})
 
 
+class Stage(_Out):
+    """A later objective of a force (``then:``): pursued once the previous one is reached, from
+    ``advance_day`` (the date that stage of the operation started)."""
+
+    objective_lon: float | None = None
+    objective_lat: float | None = None
+    objective_pocket: str | None = None
+    objective_label: str | None = None
+    advance_day: int = 0
+
+
 class Force(_Out):
     """One ``forces:`` entry: ``fighters`` split over ``units`` agents around (lon, lat)."""
 
@@ -51,6 +62,7 @@ class Force(_Out):
     objective_pocket: str | None = None
     objective_label: str | None = None
     advance_day: int = 0  # holds its ground until this day (an operation's start)
+    stages: tuple[Stage, ...] = ()  # later objectives, in order (``then:``)
     label: str
 
 

@@ -82,6 +82,15 @@ class Params(BaseModel):
         "km",
         "An ISIS cell holding ground keeps anti-ISIS units from clearing within this radius",
     )
+    isis_hold_fighters_per_km2: float = _p(
+        0.0,
+        0,
+        100,
+        "fighters/km2",
+        "Force to space for the defender: a cell holds a disk of strength / this many km2 (its radius "
+        "capped at isis_hold_radius_km), so a remnant holds less ground than a full cell (0: every "
+        "cell holds the full radius)",
+    )
     readiness_recovery: float = _p(0.04, 0, 1, "1/day", "Daily readiness recovery toward 1")
     readiness_loss_per_casualty_share: float = _p(
         2.0, 0, 20, "-", "Readiness lost per unit share of strength lost in a day"

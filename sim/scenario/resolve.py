@@ -19,6 +19,7 @@ from sim.scenario.model import (
     Channels,
     Event,
     Force,
+    Stage,
     PocketSpec,
     Scenario,
 )
@@ -148,13 +149,43 @@ class _Resolver:
             self.fail("ISIS cells do not wait for an operation: `advance_from` is for ISF, PMF, SDF and SAA",
                       (*path, "advance_from"))
             return None
-        if at is None or objective is False or advance_day is None:
+        stages = self.stages(f, path, advance_day)
+        if at is None or objective is False or advance_day is None or stages is None:
             return None
         place, lon, lat = at
         label = f.label or f"{f.faction} at {place or f'{lon:g}, {lat:g}'}"
         obj: dict[str, Any] = objective or {}
         return Force(faction=f.faction, place=place, lon=lon, lat=lat, fighters=f.fighters,
-                     units=f.units, spread_km=f.spread_km, label=label, advance_day=advance_day, **obj)
+                     units=f.units, spread_km=f.spread_km, label=label, advance_day=advance_day,
+                     stages=stages, **obj)
+
+    def stages(self, f: ForceIn, path: tuple, first_day: int | None) -> tuple[Stage, ...] | None:
+        """A force's ``then:`` stages, in order, each starting no earlier than the one before."""
+        if not f.then:
+            return ()
+        if f.faction == "ISIS":
+            self.fail("ISIS cells do not follow an operation's stages: `then` is for ISF, PMF, SDF and SAA",
+                      (*path, "then"))
+            return None
+        if f.objective is None:
+            self.fail("a force with `then:` stages needs a first `objective`", (*path, "then"))
+            return None
+        out, previous = [], first_day
+        for j, stage in enumerate(f.then):
+            where = (*path, "then", j)
+            objective = self.objective(stage.objective, (*where, "objective"))
+            day = self.advance_day(stage.advance_from, (*where, "advance_from"))
+            if objective is False or objective is None or day is None:
+                return None
+            if stage.advance_from is None:
+                day = previous or 0
+            elif previous is not None and day < previous:
+                self.fail(f"this stage starts on day {day}, before the stage before it (day {previous}); "
+                          "stages run in order", (*where, "advance_from"))
+                return None
+            previous = day
+            out.append(Stage(advance_day=day, **objective))
+        return tuple(out)
 
     def objective(self, value: Any, path: tuple) -> dict[str, Any] | None | bool:
         """Objective fields for a Force, None for no objective, False after an error."""

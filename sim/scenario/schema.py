@@ -45,6 +45,13 @@ class GridIn(_In):
 ChannelsIn = create_model("ChannelsIn", __base__=_In, **{name: (bool, ...) for name in CHANNELS})
 
 
+class StageIn(_In):
+    """A later stage of a force's operation: the next objective, and the date its attack starts."""
+
+    objective: Any
+    advance_from: Any = None
+
+
 class ForceIn(_In):
     faction: Literal[FACTIONS]
     at: Any
@@ -53,6 +60,7 @@ class ForceIn(_In):
     spread_km: Num = Field(10.0, ge=0, le=1000)
     objective: Any = None
     advance_from: Any = None
+    then: list[StageIn] = Field([], max_length=20)
     label: str | None = None
 
 
@@ -136,6 +144,7 @@ _KNOWN: dict[tuple, tuple[str, ...]] = {
     ("grid",): tuple(GridIn.model_fields),
     ("channels",): CHANNELS,
     ("forces", "*"): tuple(ForceIn.model_fields),
+    ("forces", "*", "then", "*"): tuple(StageIn.model_fields),
     ("air",): AIR_WINGS,
     ("air", "*"): tuple(WingIn.model_fields),
     ("pockets", "*"): tuple(PocketIn.model_fields),

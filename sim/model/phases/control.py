@@ -1,8 +1,9 @@
 """Control of ground follows presence.
 
 Each anti-ISIS unit takes over the cells within ``control_radius_km`` that are ISIS-held or
-unheld, unless an ISIS cell that holds ground stands within ``isis_hold_radius_km`` of them
-(presence = disks of that radius around non-dispersed ISIS agents). Each such ISIS cell holds
+unheld, unless an ISIS cell that holds ground stands within its hold radius of them (presence =
+disks around non-dispersed ISIS agents: ``isis_hold_radius_km``, or less for a small cell when
+``isis_hold_fighters_per_km2`` is set, ``hold_radius_km``). Each such ISIS cell holds
 the cell it stands on unless an enemy unit stands there too. Dispersed cells hide and hold
 nothing, so a cell on the run leaves no trail of territory. Cells held by the other anti-ISIS
 camps are never taken over.
@@ -10,6 +11,7 @@ camps are never taken over.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +36,8 @@ def update_control(model: BorderModel) -> None:
     cells = [c for c in model.isis_cells() if not c.dispersed]
     presence = np.zeros(control.shape, dtype=bool)
     for cell in cells:
-        xs, ys, disk = t.disk(*cell.cell.coordinate, model.params.isis_hold_radius_km)
+        radius = hold_radius_km(cell.strength, model.params)
+        xs, ys, disk = t.disk(*cell.cell.coordinate, radius)
         presence[xs, ys] |= disk
     # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
     # from then on, which no unit may take, so it leaves the set.
@@ -55,6 +58,19 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         if cell.cell.coordinate not in occupied:
             control[cell.cell.coordinate] = CONTROL_ISIS
+
+
+def hold_radius_km(strength: float, p) -> float:
+    """Radius of the ground an ISIS cell of ``strength`` holds (force to space for the defender).
+
+    With ``isis_hold_fighters_per_km2`` = d > 0, the disk's area is strength / d km2, its radius
+    sqrt(strength / (pi d)) capped at ``isis_hold_radius_km`` and rounded down to half a km (so the
+    theater's disk masks stay few); with d = 0 every cell holds the full radius.
+    """
+    if p.isis_hold_fighters_per_km2 <= 0:
+        return p.isis_hold_radius_km
+    radius = math.sqrt(max(strength, 0.0) / (math.pi * p.isis_hold_fighters_per_km2))
+    return min(p.isis_hold_radius_km, math.floor(2 * radius) / 2)
 
 
 def update_control_and_pockets(model: BorderModel) -> None:

@@ -21,9 +21,8 @@ def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
     for force in model.scenario.forces:
         cx, cy = t.cell_of(force.lon, force.lat)
         share = force.fighters / force.units
-        objective = None
-        if force.objective_lon is not None and t.contains(force.objective_lon, force.objective_lat):
-            objective = t.cell_of(force.objective_lon, force.objective_lat)
+        objective = _objective_cell(t, force)
+        stages = tuple((_objective_cell(t, s), s.objective_pocket, s.advance_day) for s in force.stages)
         for k in range(force.units):
             cell = model.grid[_scatter(model, cx, cy, force.spread_km, rng)]
             label = f"{force.label} {k + 1}" if force.units > 1 else force.label
@@ -44,8 +43,16 @@ def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
                     label=label,
                     objective=objective,
                     objective_pocket=force.objective_pocket,
+                    stages=stages,
                 )
                 unit.halted_until = force.advance_day  # holds until its operation starts
+
+
+def _objective_cell(t, spec) -> tuple[int, int] | None:
+    """The grid cell of a force's (or stage's) objective point, None without one or off the grid."""
+    if spec.objective_lon is None or not t.contains(spec.objective_lon, spec.objective_lat):
+        return None
+    return t.cell_of(spec.objective_lon, spec.objective_lat)
 
 
 def _scatter(
