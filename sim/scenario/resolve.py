@@ -19,9 +19,9 @@ from sim.scenario.model import (
     Channels,
     Event,
     Force,
-    Stage,
     PocketSpec,
     Scenario,
+    Stage,
 )
 from sim.scenario.provenance import check_seed_file, find_seeds_dir
 from sim.scenario.record import resolve_record
