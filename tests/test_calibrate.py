@@ -39,6 +39,34 @@ def test_the_shipped_calibration_file_is_valid():
     assert spec.priors and spec.targets and spec.sized(True)[0] < spec.sized(False)[0]
 
 
+def test_several_runs_per_particle_combine_their_statistics():
+    """An event's days late: root mean square over the runs, with the sign of their mean (early and
+    late runs do not cancel out); every other statistic: the mean."""
+    import dataclasses
+
+    from sim.calibrate.targets import Simulator
+
+    spec = load_calibration(CALIBRATION)
+    assert spec.runs_per_particle >= 2
+    values = {p.name: p.from_unit(0.5) for p in spec.priors}
+    two = dataclasses.replace(Simulator.of(spec), runs=2)
+    scenarios = {a: s.with_changes({f"params.{k}": v for k, v in values.items()})
+                 for a, s in two.scenarios.items()}
+    singles = [two._one_run(scenarios, int(s % (2**31 - 1)))
+               for s in np.random.SeedSequence(11).generate_state(2)]
+    combined = two.statistics(values, 11)
+    assert set(combined) == set(singles[0])
+    events = [k for k in combined if k.startswith("town_events:") and not k.endswith(":censored")]
+    assert events
+    for k in events:
+        a, b = singles[0][k], singles[1][k]
+        assert combined[k] == pytest.approx(np.copysign(np.sqrt((a * a + b * b) / 2), a + b))
+        assert abs(combined[k]) >= abs(a + b) / 2
+    for k in set(combined) - set(events):
+        assert combined[k] == pytest.approx((singles[0][k] + singles[1][k]) / 2)
+    assert dataclasses.replace(two, runs=1).statistics(values, 11) != combined
+
+
 def test_every_mistake_in_a_calibration_file_is_one_located_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(textwrap.dedent(f"""\
@@ -54,6 +82,7 @@ def test_every_mistake_in_a_calibration_file_is_one_located_line(tmp_path, capsy
           fighters: {{kind: final, scenario: autumn, column: isis_fightrs, range: [1000, 3000]}}
           kinds: {{kind: sums}}
         population: 1
+        runs_per_particle: 0
         """))
     assert main(["calibrate", str(bad)]) == 2
     err = capsys.readouterr().err
@@ -68,6 +97,7 @@ def test_every_mistake_in_a_calibration_file_is_one_located_line(tmp_path, capsy
         "you mean isis_fighters?)",
         "bad.yaml:11: targets.kinds.kind: unknown target kind 'sums'",
         "bad.yaml:12: population: must be between 2 and",
+        "bad.yaml:13: runs_per_particle: must be between 1 and 20",
     ]
     lines = err.splitlines()
     for text in expected:

@@ -37,18 +37,19 @@ Channels = create_model("Channels", __base__=_ChannelSwitches, **{name: (bool, .
 
 
 class Stage(_Out):
-    """A later objective of a force (``then:``): pursued once the previous one is reached, from
-    ``advance_day`` (the date that stage of the operation started)."""
+    """An objective (a point, or a pocket and its centre) and the day its attack starts: a force's
+    first, or a later one of its ``then:`` list, pursued once the one before is reached."""
 
     objective_lon: float | None = None
     objective_lat: float | None = None
     objective_pocket: str | None = None
     objective_label: str | None = None
-    advance_day: int = 0
+    advance_day: int = 0  # holds its ground until this day (an operation's start)
 
 
-class Force(_Out):
-    """One ``forces:`` entry: ``fighters`` split over ``units`` agents around (lon, lat)."""
+class Force(Stage):
+    """One ``forces:`` entry: ``fighters`` split over ``units`` agents around (lon, lat), with its
+    first objective and start day (the ``Stage`` fields) and its later ``stages``."""
 
     faction: str
     place: str | None
@@ -57,11 +58,6 @@ class Force(_Out):
     fighters: float
     units: int
     spread_km: float
-    objective_lon: float | None = None
-    objective_lat: float | None = None
-    objective_pocket: str | None = None
-    objective_label: str | None = None
-    advance_day: int = 0  # holds its ground until this day (an operation's start)
     stages: tuple[Stage, ...] = ()  # later objectives, in order (``then:``)
     label: str
 

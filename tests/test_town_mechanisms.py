@@ -1,0 +1,138 @@
+"""The mechanisms the town-by-town record asked for: dispersal is a move (an encircled cell fights
+where it stands), the ground a cell holds scales with its fighters, and an operation's stages
+(``then:``) with their dated starts."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.errors import ScenarioError
+from sim.factions import CONTROL_ISIS
+from sim.model import BorderModel
+from sim.model.phases.control import hold_radius_km, update_control
+from sim.model.phases.isis import isis_picture
+from sim.scenario import load_scenario
+from sim.scenario.params import Params
+
+MINIMAL = Path(__file__).resolve().parent / "data" / "scenarios" / "minimal.yaml"
+
+
+# ---------------------------------------------------------------- dispersal is a move
+class _Only:
+    """Areas stand-in: ISIS may stand on ``allowed`` cells only."""
+
+    def __init__(self, allowed: np.ndarray):
+        self.allowed = allowed
+
+    def isis_allowed(self, coordinate):
+        return self.allowed
+
+
+def _pressed_cell(open_ground: bool):
+    model = BorderModel(scenario=load_scenario(MINIMAL), rng=5)
+    cell = model.isis_cells()[0]
+    picture = isis_picture(model)
+    allowed = np.ones_like(model.theater.land) if open_ground else np.zeros_like(model.theater.land)
+    allowed[cell.cell.coordinate] = True  # only where it stands, when encircled
+    return model, cell, dataclasses.replace(picture, areas=_Only(allowed))
+
+
+def test_a_cell_with_a_way_out_disperses_and_moves():
+    _, cell, picture = _pressed_cell(open_ground=True)
+    start = cell.cell.coordinate
+    cell.disperse(picture)
+    assert cell.dispersed and cell.cell.coordinate != start
+
+
+def test_an_encircled_cell_cannot_disperse_and_keeps_holding_ground():
+    model, cell, picture = _pressed_cell(open_ground=False)
+    start = cell.cell.coordinate
+    cell.disperse(picture)
+    assert not cell.dispersed and cell.cell.coordinate == start
+    update_control(model)
+    assert model.control[start] == CONTROL_ISIS  # still holds the cell it stands on
+
+
+# ---------------------------------------------------------------- ground held scales with fighters
+def test_hold_radius_is_the_full_radius_without_a_density():
+    p = Params(isis_hold_radius_km=8.0)
+    assert hold_radius_km(250, p) == hold_radius_km(1, p) == 8.0
+
+
+@pytest.mark.parametrize(("strength", "density", "expected"), [
+    (250, 1.0, 8.0),    # sqrt(250 / pi) = 8.92 km, capped at the full radius
+    (100, 1.0, 5.5),    # sqrt(100 / pi) = 5.64, down to half a km
+    (10, 1.0, 1.5),     # 1.78
+    (10, 10.0, 0.5),    # 0.56
+    (0, 1.0, 0.0),
+])
+def test_hold_radius_grows_with_the_square_root_of_the_fighters(strength, density, expected):
+    p = Params(isis_hold_radius_km=8.0, isis_hold_fighters_per_km2=density)
+    assert hold_radius_km(strength, p) == expected
+    assert hold_radius_km(strength, p) <= math.sqrt(strength / (math.pi * density)) + 1e-12
+
+
+def test_a_remnant_cannot_keep_a_unit_from_clearing_ground_a_full_cell_holds():
+    def cleared(strength: float) -> bool:
+        scenario = load_scenario(MINIMAL, {"params.isis_hold_fighters_per_km2": 1.0,
+                                           "params.isis_hold_radius_km": 8.0, "params.control_radius_km": 6.0})
+        model = BorderModel(scenario=scenario, rng=2)
+        cell, *others = model.isis_cells()
+        for other in others:
+            other.remove()
+        unit = model.ground_units()[0]
+        x, y = cell.cell.coordinate
+        unit.cell = model.grid[(x + 1, y)]  # about 4 km east of the cell
+        cell.strength = strength
+        model.control[x + 1, y] = CONTROL_ISIS
+        update_control(model)
+        return model.control[x + 1, y] != CONTROL_ISIS
+
+    assert not cleared(200.0)  # holds 8 km around it
+    assert cleared(5.0)        # holds about a km: the unit's own cell is cleared
+
+
+# ---------------------------------------------------------------- an operation's stages
+def _staged(**stage):
+    return {"forces.1.objective": [40.45, 35.15], "forces.1.then": [{"objective": "Hajin", **stage}]}
+
+
+def test_a_force_reads_its_stages_in_order_with_their_days():
+    scenario = load_scenario(MINIMAL, _staged(advance_from="2018-04-20"))
+    (stage,) = scenario.forces[1].stages
+    assert stage.objective_label == "Hajin" and stage.advance_day == 19
+
+
+def test_a_unit_waits_at_its_objective_for_the_next_stage_then_goes_on():
+    scenario = load_scenario(MINIMAL, _staged(advance_from="2018-04-20") | {"params.raid_rate": 0.0})
+    model = BorderModel(scenario=scenario, rng=1)
+    hajin = model.theater.cell_of(scenario.forces[1].stages[0].objective_lon,
+                                  scenario.forces[1].stages[0].objective_lat)
+    units = model.ground_units()
+    model.run(10)  # the first objective is a few km from the start
+    assert all(not u.stages and u.objective == hajin and u.halted_until == 19 for u in units)
+    where = {u: u.cell.coordinate for u in units}
+    model.run(8)  # day 18: still waiting
+    assert all(u.cell.coordinate == where[u] and u.posture == "halted" for u in units)
+    model.run(3)
+    assert any(u.cell.coordinate != where[u] for u in units)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    (_staged(advance_from="2018-03-20"), "is before the scenario starts"),
+    ({"forces.1.advance_from": "2018-04-10", **_staged(advance_from="2018-04-05")},
+     "before the stage before it"),
+    ({"forces.0.then": [{"objective": "Hajin"}]}, "ISIS cells do not follow an operation's stages"),
+    ({"forces.1.objective": None, "forces.1.then": [{"objective": "Hajin"}]}, "needs a first `objective`"),
+    (_staged(advance_from="2018-04-20") | {"forces.1.then.0.objective": "Hajn"}, "did you mean"),
+    ({"forces.1.then": [{"objectiv": "Hajin"}]}, "objectiv"),
+])
+def test_a_wrong_stage_is_one_located_error(changes, message):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(MINIMAL, changes)
+    assert message in str(err.value) and "then" in str(err.value)
