@@ -46,25 +46,38 @@ def wait_text(page, selector: str, needle: str, timeout: float = 120.0) -> str:
     return text
 
 
-@pytest.mark.parametrize("demo", [()], indirect=True)
-def test_a_class_question_end_to_end(demo, browser):
-    origin, tmp, _ = demo
-    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+def start_question(teacher) -> str:
+    """The instructor starts a 30-day class question; its join code."""
     teacher.click(".bs-class-days")
     teacher.click(".v-menu__content >> text=30")
     teacher.click(".bs-class-start")
     teacher.wait_for_selector(".bs-join-code-shown", timeout=30_000)
-    code = teacher.inner_text(".bs-join-code-shown").strip()
+    return teacher.inner_text(".bs-join-code-shown").strip()
+
+
+def join_and_play(browser, origin: str, code: str, count: int, confirmed: bool = False) -> list:
+    """``count`` students, each in their own context, type ``code``, join (``confirmed``: and see the
+    "You joined" note), wait for day 0 of 30 and press play: their (page, blocked requests)."""
     students = []
-    for _ in range(3):
+    for _ in range(count):
         page, blocked, _ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
-        page.fill(".bs-join-code input", code.lower())
+        page.fill(".bs-join-code input", code)
         page.click(".bs-join")
-        page.wait_for_selector("text=You joined class question", timeout=30_000)
+        if confirmed:
+            page.wait_for_selector("text=You joined class question", timeout=30_000)
         page.wait_for_function("document.querySelector('.bs-day-number')?.textContent === 'Day 0 of 30'",
                                timeout=60_000)
         page.click(".bs-play")
         students.append((page, blocked))
+    return students
+
+
+@pytest.mark.parametrize("demo", [()], indirect=True)
+def test_a_class_question_end_to_end(demo, browser):
+    origin, tmp, _ = demo
+    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+    code = start_question(teacher)
+    students = join_and_play(browser, origin, code.lower(), 3, confirmed=True)  # typed in lower case
     summary = wait_text(teacher, ".bs-class-summary", "3 finished")
     assert "95 % interval" in summary
     own = wait_text(students[0][0], ".bs-class-summary", "finished", timeout=30)
@@ -117,20 +130,8 @@ def test_workers_the_instructor_has_their_own_and_a_class_question_spans_them(de
 
     origin, _, proc = demo
     teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path="/instructor")
-    teacher.click(".bs-class-days")
-    teacher.click(".v-menu__content >> text=30")
-    teacher.click(".bs-class-start")
-    teacher.wait_for_selector(".bs-join-code-shown", timeout=30_000)
-    code = teacher.inner_text(".bs-join-code-shown").strip()
-    students = []
-    for _ in range(2):
-        page, blocked, _ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
-        page.fill(".bs-join-code input", code)
-        page.click(".bs-join")
-        page.wait_for_function("document.querySelector('.bs-day-number')?.textContent === 'Day 0 of 30'",
-                               timeout=60_000)
-        page.click(".bs-play")
-        students.append((page, blocked))
+    code = start_question(teacher)
+    students = join_and_play(browser, origin, code, 2)
     ports = [urlparse(p.url).port for p in [teacher] + [page for page, _ in students]]
     assert len(set(ports)) == 3 and urlparse(origin).port not in ports  # each on its own worker
     workers = psutil.Process(proc.pid).children()

@@ -7,7 +7,9 @@ tests/test_calibrate.py checks that the committed page equals what they give.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +55,7 @@ FIXED = {
                  "it costs the ground forces (see Limitations below)",
 }
 _BLOCK = re.compile(r"(<!-- calibration:(\w+) -->\n)(.*?)(<!-- /calibration:\2 -->)", re.DOTALL)
+_Rows = Callable[[pd.DataFrame], list[str]]  # a table -> the lines of its block
 
 
 def _fmt(v: float) -> str:
@@ -65,13 +68,23 @@ def _calibrated() -> dict:
     return {p.name: p for p in load_calibration(CALIBRATION).priors}
 
 
-def screening_block() -> str:
+def _csv_block(path: Path, missing: str) -> Callable[[_Rows], Callable[[], str]]:
+    """Decorator: ``build`` turns the table at ``path`` into the block's lines; the decorated name takes
+    no argument and gives the block's text, the lines joined, or ``(missing)`` while there is no file."""
+    def wrap(build: _Rows) -> Callable[[], str]:
+        @functools.wraps(build, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+        def block() -> str:
+            if not path.is_file():
+                return f"({missing})\n"
+            return "\n".join(build(pd.read_csv(path))) + "\n"
+        return block
+    return wrap
+
+
+@_csv_block(DATA / "screening.csv", "no screening yet: run `python -m tools.screening`")
+def screening_block(table: pd.DataFrame) -> list[str]:
     from sim.calibrate.priors import default_prior
 
-    path = DATA / "screening.csv"
-    if not path.is_file():
-        return "(no screening yet: run `python -m tools.screening`)\n"
-    table = pd.read_csv(path)
     d = table[table["output"] == "distance"].sort_values("mu_star", ascending=False)
     d = d.reset_index(drop=True)
     top = float(d["mu_star"].max())
@@ -108,14 +121,11 @@ def screening_block() -> str:
     rows += ["", "The coefficient with the largest effect on each target's deviation: " + "; ".join(
         f"{t}: `{c}`" for t, c in lead.items()) + ".", "",
         "![Morris screening: mu* against sigma](img/calibration_screening.png)"]
-    return "\n".join(rows) + "\n"
+    return rows
 
 
-def generations_block() -> str:
-    path = DATA / "generations.csv"
-    if not path.is_file():
-        return "(no calibration yet: run `python -m tools.calibration`)\n"
-    g = pd.read_csv(path)
+@_csv_block(DATA / "generations.csv", "no calibration yet: run `python -m tools.calibration`")
+def generations_block(g: pd.DataFrame) -> list[str]:
     rows = ["| generation | epsilon | model runs | accepted | acceptance | minutes |",
             "|---|---|---|---|---|---|"]
     for _, r in g.iterrows():
@@ -125,17 +135,14 @@ def generations_block() -> str:
     total = g["wall_time"].sum() / 60
     rows += ["", f"{int(g['samples'].sum())} model runs in {total:.1f} minutes of generations "
              f"(calibration sample from the prior included in the first row's time)."]
-    return "\n".join(rows) + "\n"
+    return rows
 
 
-def posterior_block() -> str:
+@_csv_block(CALIBRATED / "posterior.csv", "no posterior yet")
+def posterior_block(post: pd.DataFrame) -> list[str]:
     from sim.calibrate.posterior import weighted_quantile
     from sim.calibrate.priors import declared
 
-    path = CALIBRATED / "posterior.csv"
-    if not path.is_file():
-        return "(no posterior yet)\n"
-    post = pd.read_csv(path)
     w = post["weight"].to_numpy()
     chosen = _calibrated()
     ess = 1.0 / float(np.sum((w / w.sum()) ** 2))
@@ -158,14 +165,11 @@ def posterior_block() -> str:
                     f"{_fmt(med)} | {_fmt(lo)} to {_fmt(hi)} | {span / (b - a):.0%} | "
                     f"**{_fmt(point.get(name, float('nan')))}** |")
     rows += ["", "![Posterior pair plot](img/calibration_pairs.png)"]
-    return "\n".join(rows) + "\n"
+    return rows
 
 
-def predictive_block() -> str:
-    path = DATA / "predictive.csv"
-    if not path.is_file():
-        return "(no posterior-predictive runs yet)\n"
-    pr = pd.read_csv(path)
+@_csv_block(DATA / "predictive.csv", "no posterior-predictive runs yet")
+def predictive_block(pr: pd.DataFrame) -> list[str]:
     rows = []
     ev = pr[pr["kind"] == "event"]
     if not ev.empty:
@@ -184,7 +188,7 @@ def predictive_block() -> str:
     for _, r in checks.iterrows():
         rows.append(f"- {r['id']}: **{_fmt(r['value'])}** ({r['what']})")
     rows += ["", "![Posterior predictive: model against record](img/calibration_predictive.png)"]
-    return "\n".join(rows) + "\n"
+    return rows
 
 
 def articles_block() -> str:

@@ -11,8 +11,6 @@ the mean paired difference B - A with its 95% bootstrap interval and whether the
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "validation.md"
 CSV = ROOT / "docs" / "validation" / "claims.csv"
 SEED, REPS = 2018, 20
-_BLOCK = re.compile(r"(<!-- validation:claims -->\n)(.*?)(<!-- /validation:claims -->)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -125,17 +122,11 @@ def block(frame: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.outputs import write_text
+    from tools.validation_block import parse_args, write_outputs
 
-    parser = argparse.ArgumentParser(prog="python -m tools.claims")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--workers", type=int)
-    args = parser.parse_args(argv)
+    args = parse_args("python -m tools.claims", argv)
     frame = measure(2 if args.quick else REPS, 20 if args.quick else None, args.workers)
-    write_text(CSV, frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    text = DOC.read_text(encoding="utf-8")
-    write_text(DOC, _BLOCK.sub(lambda m: m.group(1) + block(frame) + m.group(3), text))
-    print(f"wrote {CSV} and the claims block of {DOC}")
+    write_outputs(frame, CSV, DOC, "claims", lambda: block(frame))
     return 0
 
 

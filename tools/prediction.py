@@ -12,8 +12,6 @@ Writes docs/validation/prediction.csv and the prediction block of docs/validatio
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -25,7 +23,6 @@ DOC = ROOT / "docs" / "validation.md"
 CSV = ROOT / "docs" / "validation" / "prediction.csv"
 SCENARIO = ROOT / "scenarios" / "pockets_2018.yaml"
 SEED, RUNS, DAYS = 2018, 20, 300
-_BLOCK = re.compile(r"(<!-- validation:prediction -->\n)(.*?)(<!-- /validation:prediction -->)", re.DOTALL)
 
 
 def _run(job) -> dict:
@@ -97,21 +94,14 @@ def block(frame: pd.DataFrame, pockets: dict[str, str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.outputs import write_text
     from sim.scenario import load_scenario
+    from tools.validation_block import parse_args, write_outputs
 
-    parser = argparse.ArgumentParser(prog="python -m tools.prediction")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--workers", type=int)
-    args = parser.parse_args(argv)
+    args = parse_args("python -m tools.prediction", argv)
     n, days = (2, 30) if args.quick else (RUNS, DAYS)
     frame = runs(n, days, args.workers)
     pockets = {k: p.label for k, p in load_scenario(SCENARIO).pockets.items()}
-    write_text(CSV, frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    text = DOC.read_text(encoding="utf-8")
-    new = _BLOCK.sub(lambda m: m.group(1) + block(frame, pockets) + m.group(3), text)
-    write_text(DOC, new)
-    print(f"wrote {CSV} and the prediction block of {DOC}")
+    write_outputs(frame, CSV, DOC, "prediction", lambda: block(frame, pockets))
     return 0
 
 
