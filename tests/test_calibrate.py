@@ -40,7 +40,7 @@ def test_the_shipped_calibration_file_is_valid():
 
 
 def test_several_runs_per_particle_combine_their_statistics():
-    """An event's days late: mean absolute days over the runs, with the sign of their mean (early and
+    """An event's days late: root mean square over the runs, with the sign of their mean (early and
     late runs do not cancel out); every other statistic: the mean."""
     import dataclasses
 
@@ -60,7 +60,7 @@ def test_several_runs_per_particle_combine_their_statistics():
     assert events
     for k in events:
         a, b = singles[0][k], singles[1][k]
-        assert combined[k] == pytest.approx(np.copysign((abs(a) + abs(b)) / 2, a + b))
+        assert combined[k] == pytest.approx(np.copysign(np.sqrt((a * a + b * b) / 2), a + b))
         assert abs(combined[k]) >= abs(a + b) / 2
     for k in set(combined) - set(events):
         assert combined[k] == pytest.approx((singles[0][k] + singles[1][k]) / 2)
@@ -118,7 +118,7 @@ def test_distance_weighs_targets_by_their_scales():
     assert dev["town_events"] == pytest.approx(1.0)  # a fortnight late and a fortnight early
     uneven = deviations(spec.targets, off | {"town_events:mayadin_taken": 42.0,
                                              "town_events:deir_ezzor_city_taken": 0.0})
-    assert uneven["town_events"] == pytest.approx(1.5)  # the mean of 3 and 0 fortnights, not their RMS
+    assert uneven["town_events"] == pytest.approx(np.sqrt(4.5))  # the RMS of 3 and 0 fortnights
     assert dev["kills_per_strike"] == pytest.approx(1.0)  # one above the bound of 3
     assert dev["isis_fighters_left"] == pytest.approx(1.0)  # 1,000 above the bracket
     assert dev["rival_incidents_month"] == pytest.approx(1.0)  # 60% off the article's 3 (Poisson spread)

@@ -14,9 +14,9 @@ one seed; ``Simulator`` returns its statistics, a flat dict of floats:
 Each target's *deviation* is a pure number: days late or early over ``scale_days`` (14: a fortnight
 counts as 1); for ``final`` the distance outside the range over ``scale``; for ``sum`` the difference
 from the figure over figure x tolerance; for ``kills_per_strike`` the excess over ``max`` (none
-below it) over ``scale``. A record target's deviation is the mean over its events of the absolute
-days late or early (over ``scale_days``): the mean, not the root mean square, so that one town the
-model never takes (an error of weeks, censored at the run's end) does not outweigh all the others.
+below it) over ``scale``. A record target's deviation is the root mean square over its events (a
+town never taken, counted as the day after the run, weighs heavily: a mean absolute deviation
+instead let the calibration settle on campaigns in which hardly a town fell).
 The distance is the root mean square of the targets' deviations: every target weighs the same,
 whatever its unit, and one that is within its scale contributes less than 1.
 """
@@ -64,7 +64,7 @@ class Simulator:
         """The targets' statistics with coefficients ``values``: with one run per particle, every
         scenario once with ``seed``; with ``runs`` > 1, over that many seeds spawned from ``seed``
         (less seed-to-seed noise in the distance, ``runs`` times the cost): an event's days late are
-        the mean absolute days over the runs, with the sign of their mean (an event early in one run
+        the root mean square over the runs, with the sign of their mean (an event early in one run
         and late in another does not cancel out), every other statistic the mean."""
         changes = {f"params.{k}": v for k, v in values.items()}
         scenarios = {a: s.with_changes(changes) if changes else s for a, s in self.scenarios.items()}
@@ -77,7 +77,7 @@ class Simulator:
         for k in each[0]:
             values_k = np.array([stats[k] for stats in each])
             if k.startswith(events) and not k.endswith(":censored"):
-                out[k] = float(np.copysign(np.mean(np.abs(values_k)), np.mean(values_k)))
+                out[k] = float(np.copysign(np.sqrt(np.mean(values_k**2)), np.mean(values_k)))
             else:
                 out[k] = float(np.mean(values_k))
         return out
@@ -151,7 +151,7 @@ def deviation(t: Target, stats: dict[str, float]) -> float:
     """The target's deviation (a pure number; 1 = off by its scale), as the module docstring says."""
     if t.kind == "record":
         errs = [v for k, v in stats.items() if k.startswith(f"{t.name}:") and not k.endswith(":censored")]
-        return sum(abs(e) / t.scale for e in errs) / len(errs) if errs else 0.0
+        return math.sqrt(sum((e / t.scale) ** 2 for e in errs) / len(errs)) if errs else 0.0
     x = stats[t.name]
     if t.kind == "pocket_cleared":
         return abs(x) / t.scale
