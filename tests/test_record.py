@@ -102,7 +102,7 @@ def test_a_force_holds_its_ground_until_its_operation_starts():
     scenario = sim.load("deir_ezzor_2017")
     starts = {f.faction: (f.advance_day, [s.advance_day for s in f.stages])
               for f in scenario.forces if f.faction in ("ISF", "PMF")}
-    # the army's al-Qaim offensive from 26 October; the PMF on Anah from 19 September, on Rawa from 11 November
+    # the army's al-Qaim offensive from 26 October; the PMF on Anah from 19 September, Rawa from 11 November
     assert starts == {"ISF": (46, []), "PMF": (9, [62])}
     model = sim.BorderModel(scenario=scenario, rng=1)
     units = [u for u in model.ground_units() if u.faction == "PMF"]

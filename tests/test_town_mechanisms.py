@@ -80,7 +80,8 @@ def test_hold_radius_grows_with_the_square_root_of_the_fighters(strength, densit
 def test_a_remnant_cannot_keep_a_unit_from_clearing_ground_a_full_cell_holds():
     def cleared(strength: float) -> bool:
         scenario = load_scenario(MINIMAL, {"params.isis_hold_fighters_per_km2": 1.0,
-                                           "params.isis_hold_radius_km": 8.0, "params.control_radius_km": 6.0})
+                                           "params.isis_hold_radius_km": 8.0,
+                                           "params.control_radius_km": 6.0})
         model = BorderModel(scenario=scenario, rng=2)
         cell, *others = model.isis_cells()
         for other in others:

@@ -49,7 +49,13 @@ FIXED = {
                                  "calibrated; with the line open all through 2017 the record cannot "
                                  "tell factor from rate",
     "visibility_urban": "how often a cell is found (as visibility_valley)",
-    "reinforce_range_km": "not calibrated for lack of time (see Limitations below): its effect comes "
+    "visibility_desert": "how often a cell is found (as visibility_valley)",
+    "sensor_range_km": "how far ground units find cells: acts through finding (as visibility_valley)",
+    "river_crossing_factor": "a crossing's cost in speed: acts through the advance, whose speed is "
+                             "calibrated; its effect comes from the far end of its bounds (rivers no "
+                             "column can cross)",
+    "reinforce_range_km": "the reach of reinforcement, left at 60 km; its rate is calibrated (see "
+                          "Limitations below): its effect comes "
                           "from the far end of its bounds (ISIS feeding a front from 500 km)",
     "raid_rate": "no record counts raids in 2017; its effect on the distance is through the fighters "
                  "it costs the ground forces (see Limitations below)",
