@@ -68,12 +68,13 @@ def print_summary(summary: dict, files: list[Path]) -> None:
 
 
 def record_table(record: list[dict], days: int) -> str:
-    """The model against the record: one line per record entry (summary.json's ``record``)."""
+    """The model against the record: one line per record entry (summary.json's ``record``), in date
+    order (the file's order where two share a date)."""
     width = max(len("what the record says"), *(len(e["observable"]) for e in record)) + 2
     head = (f"{'what the record says':<{width}}{'record date':>12}{'day':>6}  "
             f"{'model day':<15}{'difference':>11}")
     lines = ["the model against the record (positive difference: the model is late)", head, "-" * len(head)]
-    for e in record:
+    for e in sorted(record, key=lambda e: e["record_day"]):
         model = f"not by day {days}" if e["model_day"] is None else str(e["model_day"])
         diff = "-" if e["error_days"] is None else f"{e['error_days']:+d} days"
         lines.append(f"{e['observable']:<{width}}{e['date']:>12}{e['record_day']:>6}  {model:<15}{diff:>11}")
