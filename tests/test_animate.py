@@ -86,11 +86,12 @@ def test_layered_frames_match_a_full_redraw():
 
 
 def test_frames_follow_the_control_layer():
-    model = coarse_model(days=30, seed=4)
+    # 90 days: on 25 km cells ground changes hands only weeks after Operation Roundup (day 30)
+    model = coarse_model(days=90, seed=4)
     frames = MapFrames(model, legend=False, figsize=(6, 5), dpi=50)
     before = frames.rgba(model)
     control_before = model.control.copy()
-    model.run(30)
+    model.run(90)
     after = frames.rgba(model)
     assert not np.array_equal(control_before, model.control)
     assert not np.array_equal(before, after)
