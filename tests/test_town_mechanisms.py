@@ -132,6 +132,7 @@ def test_a_unit_waits_at_its_objective_for_the_next_stage_then_goes_on():
     ({"forces.1.objective": None, "forces.1.then": [{"objective": "Hajin"}]}, "needs a first `objective`"),
     (_staged(advance_from="2018-04-20") | {"forces.1.then.0.objective": "Hajn"}, "did you mean"),
     ({"forces.1.then": [{"objectiv": "Hajin"}]}, "objectiv"),
+    (_staged() | {"forces.1.then.0.objective": None}, "a stage needs an objective"),
 ])
 def test_a_wrong_stage_is_one_located_error(changes, message):
     with pytest.raises(ScenarioError) as err:

@@ -174,8 +174,12 @@ class _Resolver:
         for j, stage in enumerate(f.then):
             where = (*path, "then", j)
             objective = self.objective(stage.objective, (*where, "objective"))
+            if objective is None:
+                self.fail("a stage needs an objective (a place, a pocket or [lon, lat])",
+                          (*where, "objective"))
+                return None
             day = self.advance_day(stage.advance_from, (*where, "advance_from"))
-            if objective is False or objective is None or day is None:
+            if objective is False or day is None:
                 return None
             if stage.advance_from is None:
                 day = previous or 0
