@@ -102,8 +102,8 @@ class GroundUnit(CellAgent):
         x, y = self.cell.coordinate
         if self.objective is not None:
             km = model.km_from(x, y, np.array(self.objective[:1]), np.array(self.objective[1:]))
-            if km[0] > model.params.control_radius_km:
-                return self.objective
+            if km[0] > model.params.control_radius_km or model.control[self.objective] == CONTROL_ISIS:
+                return self.objective  # reached when near it and no longer ISIS-held
             self.objective = None
         if self.objective_pocket is not None:
             target = picture.nearest(x, y, picture.isis_ground(self.faction, self.objective_pocket))
@@ -178,7 +178,7 @@ class IsisCell(CellAgent):
         budget = p.isis_move_km_per_day
         allowed = picture.areas.isis_allowed(start)
         while budget > 0:
-            step = _best_step(model, self.cell.coordinate, away, allowed, p)
+            step = _best_step(model, self.cell.coordinate, away, allowed, p, contested=False)
             if step is None or step[1] > budget:
                 break
             budget -= step[1]
@@ -302,7 +302,13 @@ class AirWing(CellAgent):
 
 
 def _best_step(
-    model: BorderModel, here: tuple[int, int], target: tuple[int, int], allowed: np.ndarray, p, avoid=()
+    model: BorderModel,
+    here: tuple[int, int],
+    target: tuple[int, int],
+    allowed: np.ndarray,
+    p,
+    avoid=(),
+    contested: bool = True,
 ) -> tuple[tuple[int, int], float] | None:
     """The neighbouring cell that gets closest to ``target`` and its cost in km, or None.
 
@@ -310,7 +316,8 @@ def _best_step(
     closest neighbour not in ``avoid`` (the unit's recent trail) is taken: the unit follows the
     obstacle around instead of stopping. Cost is the step length, divided by the road factor on
     roads, by the river-crossing factor when entering a river cell and by the contested-speed
-    factor when entering ISIS-held ground. Cells outside ``allowed``
+    factor when entering ISIS-held ground (``contested``: the anti-ISIS units fight forward there;
+    ISIS's own cells move through their ground freely). Cells outside ``allowed``
     are refused unless the unit is already outside it (so it can walk back in).
     """
     t = model.theater
@@ -343,6 +350,6 @@ def _best_step(
         cost /= p.road_speed_factor
     if t.river[best] != RIVER_NONE and t.river[x0, y0] == RIVER_NONE:
         cost /= p.river_crossing_factor
-    if model.control[best] == CONTROL_ISIS:
+    if contested and model.control[best] == CONTROL_ISIS:
         cost /= p.contested_speed_factor
     return best, cost

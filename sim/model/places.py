@@ -1,11 +1,13 @@
 """Named places as outcomes: who holds each town the scenario names, and when it changes hands.
 
 A named place is the land cells whose centres lie within ``place_radius_km`` of its centre (its
-centre cell alone if none does). Each day its *holder* is the control code held by most of those
-cells (a tie goes to the lower code, so ISIS keeps a town an attacker holds only half of). A faction
-*takes* the place when it has been the holder ``place_hold_days`` days in a row; the change of hands
-is dated to the first of those days. A place can change hands any number of times (Albu Kamal
-changed hands three times in ten days in November 2017), so the model reports the list.
+centre cell alone if none does); when its centre cell is built up (a town), only the built-up cells
+among them: a town is held by whoever holds its streets, not the fields around it. Each day its
+*holder* is the control code held by most of those cells (a tie goes to the lower code, so ISIS
+keeps a town an attacker holds only half of). A faction *takes* the place when it has been the
+holder ``place_hold_days`` days in a row; the change of hands is dated to the first of those days. A
+place can change hands any number of times (Albu Kamal changed hands three times in ten days in
+November 2017), so the model reports the list.
 
 The tracked places are those a scenario names as a force's objective or in its ``record:``.
 Counting is one ``np.add.at`` over all places' cells a day; the per-place bookkeeping is a loop over
@@ -27,6 +29,7 @@ from sim.factions import (
     CONTROL_SDF,
     GROUND_FACTIONS,
 )
+from sim.geography import TERRAIN_URBAN
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -72,6 +75,8 @@ class PlaceTracker:
             xs, ys = np.nonzero(disk)
             xs, ys = xs + sx.start, ys + sy.start
             keep = t.land[xs, ys]
+            if t.terrain[x, y] == TERRAIN_URBAN:  # a town is its built-up cells (docs/odd.md)
+                keep &= t.terrain[xs, ys] == TERRAIN_URBAN
             xs, ys = (xs[keep], ys[keep]) if keep.any() else (np.array([x]), np.array([y]))
             xs_all.append(xs)
             ys_all.append(ys)

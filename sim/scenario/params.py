@@ -72,6 +72,14 @@ class Params(BaseModel):
         "km",
         "A unit clears ISIS-held ground within this radius when no ISIS cell holds it",
     )
+    urban_control_radius_km: float = _p(
+        2.5,
+        0,
+        100,
+        "km",
+        "A unit clears built-up (urban) ground only within this radius, at most control_radius_km: "
+        "a town is taken by going into it, open ground by sweeping it",
+    )
     contested_speed_factor: float = _p(
         0.3, 0.01, 1, "-", "Speed multiplier when entering ISIS-held ground (fighting forward)"
     )
@@ -205,7 +213,12 @@ class Params(BaseModel):
 
     # --- named places as outcomes (sim.model.places) ---
     place_radius_km: float = _p(
-        5.0, 0, 50, "km", "A named place is the land cells whose centres lie this close to its centre"
+        5.0,
+        0,
+        50,
+        "km",
+        "A named place is the land cells whose centres lie this close to its centre (a town: its "
+        "built-up cells)",
     )
     place_hold_days: float = _p(
         2.0, 1, 60, "days",

@@ -1,7 +1,8 @@
 """Control of ground follows presence.
 
 Each anti-ISIS unit takes over the cells within ``control_radius_km`` that are ISIS-held or
-unheld, unless an ISIS cell that holds ground stands within its hold radius of them (presence =
+unheld (built-up cells only within ``urban_control_radius_km``: a town is taken by going into it),
+unless an ISIS cell that holds ground stands within its hold radius of them (presence =
 disks around non-dispersed ISIS agents: ``isis_hold_radius_km``, or less for a small cell when
 ``isis_hold_fighters_per_km2`` is set, ``hold_radius_km``). Each such ISIS cell holds
 the cell it stands on unless an enemy unit stands there too. Dispersed cells hide and hold
@@ -24,7 +25,7 @@ from sim.factions import (
     CONTROL_SDF,
     GROUND_FACTIONS,
 )
-from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, TERRAIN_URBAN
 from sim.model.laws import pockets
 
 if TYPE_CHECKING:
@@ -42,7 +43,10 @@ def update_control(model: BorderModel) -> None:
     # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
     # from then on, which no unit may take, so it leaves the set.
     takeable = ((control == CONTROL_ISIS) | (control == CONTROL_NONE)) & ~presence & t.land
-    radius = model.params.control_radius_km
+    urban = t.terrain == TERRAIN_URBAN
+    p = model.params
+    reach = ((p.control_radius_km, takeable & ~urban),
+             (min(p.urban_control_radius_km, p.control_radius_km), takeable & urban))
     occupied = set()
     for unit in model.ground_units():
         if unit.strength <= 0:
@@ -51,10 +55,12 @@ def update_control(model: BorderModel) -> None:
         occupied.add((x, y))
         if unit.halted:
             continue
-        xs, ys, disk = t.disk(x, y, radius)
-        take = disk & takeable[xs, ys]
-        control[xs, ys][take] = GROUND_FACTIONS[unit.faction].control  # views: writes reach the layer
-        takeable[xs, ys][take] = False
+        code = GROUND_FACTIONS[unit.faction].control
+        for radius, open_to in reach:
+            xs, ys, disk = t.disk(x, y, radius)
+            take = disk & open_to[xs, ys]
+            control[xs, ys][take] = code  # views: writes reach the layer
+            open_to[xs, ys][take] = False
     for cell in cells:
         if cell.cell.coordinate not in occupied:
             control[cell.cell.coordinate] = CONTROL_ISIS
