@@ -81,10 +81,7 @@ def _dispersals(factor: float, *, in_pocket: bool, tries: int = 40) -> int:
 
     from sim.model.phases.isis import isis_picture
 
-    # contested_speed_factor 1: a step into ISIS-held ground costs ISIS's own cells the contested
-    # speed too (docs/odd.md), which would keep a cell inside the pocket from moving away at all
     scenario = load_scenario(MINIMAL, {"params.disperse_probability": 1.0,
-                                       "params.contested_speed_factor": 1.0,
                                        "params.prepared_disperse_factor": factor, "params.raid_rate": 0.0})
     model = BorderModel(scenario=scenario, rng=3)
     cell = model.isis_cells()[0]

@@ -1,6 +1,7 @@
 """The mechanisms the town-by-town record asked for: dispersal is a move (an encircled cell fights
-where it stands), the ground a cell holds scales with its fighters, and an operation's stages
-(``then:``) with their dated starts."""
+where it stands, and ISIS crosses its own ground at full speed), the ground a cell holds scales with
+its fighters, an operation's stages (``then:``) with their dated starts, and a town taken by going
+into it (built-up ground cleared only from close by; a town place is its built-up cells)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
-from sim.factions import CONTROL_ISIS
+from sim.factions import CONTROL_IRAQ, CONTROL_ISIS
+from sim.geography import TERRAIN_URBAN
 from sim.model import BorderModel
 from sim.model.phases.control import hold_radius_km, update_control
 from sim.model.phases.isis import isis_picture
@@ -138,3 +140,81 @@ def test_a_wrong_stage_is_one_located_error(changes, message):
     with pytest.raises(ScenarioError) as err:
         load_scenario(MINIMAL, changes)
     assert message in str(err.value) and "then" in str(err.value)
+
+
+# ---------------------------------------------------------------- a town is taken by going into it
+def _town_model(**params):
+    """The minimal scenario without ISIS cells, and a built-up cell with open land two cells east of
+    it (where the unit stands) and four cells east (open ground as far from the unit as the town)."""
+    changes = {f"params.{k}": v for k, v in params.items()}
+    model = BorderModel(scenario=load_scenario(MINIMAL, changes), rng=4)
+    for cell in model.isis_cells():
+        cell.remove()
+    t = model.theater
+    town = next((x, y) for x in range(t.width - 4) for y in range(t.height)
+                if t.terrain[x, y] == TERRAIN_URBAN
+                and all(t.land[x + k, y] and t.terrain[x + k, y] != TERRAIN_URBAN for k in (1, 2, 3, 4)))
+    unit = model.ground_units()[0]
+    for other in model.ground_units()[1:]:
+        other.remove()
+    unit.cell = model.grid[(town[0] + 2, town[1])]
+    return model, unit, town, (town[0] + 4, town[1])
+
+
+def test_built_up_ground_is_cleared_only_from_close_by_open_ground_from_afar():
+    model, unit, town, field = _town_model(control_radius_km=12.0, urban_control_radius_km=2.5)
+    km = model.km_from(*unit.cell.coordinate, np.array([town[0], field[0]]), np.array([town[1], field[1]]))
+    assert km.max() < 12.0
+    model.control[town] = model.control[field] = CONTROL_ISIS
+    update_control(model)
+    assert model.control[field] != CONTROL_ISIS  # the open ground within the control radius is swept
+    assert model.control[town] == CONTROL_ISIS   # the town as far away is not
+    unit.cell = model.grid[town]
+    update_control(model)
+    assert model.control[town] != CONTROL_ISIS   # going into it takes it
+
+
+def test_the_urban_radius_never_reaches_beyond_the_control_radius():
+    model, unit, town, _ = _town_model(control_radius_km=2.0, urban_control_radius_km=50.0)
+    model.control[town] = CONTROL_ISIS
+    update_control(model)
+    assert model.control[town] == CONTROL_ISIS
+
+
+def test_a_town_is_held_by_whoever_holds_its_built_up_cells_not_the_fields_around_it():
+    from sim.model.places import PlaceTracker
+
+    model, _, town, field = _town_model()
+    t = model.theater
+    tracker = PlaceTracker(model, {"town": t.lonlat_of(*town), "field": t.lonlat_of(*field)})
+    control = np.full_like(model.control, CONTROL_IRAQ)
+    control[town] = CONTROL_ISIS  # everything around the town taken, its streets not
+    assert tracker.today(control).tolist() == [CONTROL_ISIS, CONTROL_IRAQ]
+    control[field] = CONTROL_ISIS  # an open place is the land around its centre: one cell is no majority
+    assert tracker.today(control).tolist()[1] == CONTROL_IRAQ
+
+
+def test_an_objective_is_reached_only_when_it_is_no_longer_isis_held():
+    from sim.model.phases.ground import ground_picture
+
+    model, unit, town, _ = _town_model(control_radius_km=12.0)
+    unit.objective = town  # 2 cells away: within the control radius
+    model.control[town] = CONTROL_ISIS
+    assert unit.choose_target(ground_picture(model)) == town
+    model.control[town] = CONTROL_IRAQ
+    unit.choose_target(ground_picture(model))
+    assert unit.objective is None
+
+
+def test_isis_moves_through_its_own_ground_at_full_speed():
+    """A step into ISIS-held ground costs the attacking units contested_speed_factor, not ISIS."""
+    scenario = load_scenario(MINIMAL, {"params.contested_speed_factor": 0.02})
+    model = BorderModel(scenario=scenario, rng=5)
+    cell = model.isis_cells()[0]
+    picture = isis_picture(model)
+    picture = dataclasses.replace(picture, areas=_Only(np.ones_like(model.theater.land)))
+    model.control[:] = CONTROL_ISIS  # deep inside its own pocket
+    start = cell.cell.coordinate
+    cell.disperse(picture)
+    moved = model.km_from(*start, np.array(cell.cell.coordinate[:1]), np.array(cell.cell.coordinate[1:]))[0]
+    assert cell.dispersed and moved > 0  # at the attackers' cost a single step would take 50 days
