@@ -39,6 +39,16 @@ def test_the_shipped_calibration_file_is_valid():
     assert spec.priors and spec.targets and spec.sized(True)[0] < spec.sized(False)[0]
 
 
+def test_the_kernel_scaling_is_part_of_what_a_history_was_made_with():
+    import dataclasses
+
+    spec = load_calibration(CALIBRATION)
+    assert spec.kernel_scaling == 2.0  # experiments/calibrate_2017.yaml says why
+    wider = dataclasses.replace(spec, kernel_scaling=3.0)
+    assert wider.identity(False)["kernel_scaling"] == 3.0
+    assert wider.identity_hash(False) != spec.identity_hash(False)  # --resume refuses to mix them
+
+
 def test_several_runs_per_particle_combine_their_statistics():
     """An event's days late: root mean square over the runs, with the sign of their mean (early and
     late runs do not cancel out); every other statistic: the mean."""
@@ -83,6 +93,7 @@ def test_every_mistake_in_a_calibration_file_is_one_located_line(tmp_path, capsy
           kinds: {{kind: sums}}
         population: 1
         runs_per_particle: 0
+        kernel_scaling: -1
         """))
     assert main(["calibrate", str(bad)]) == 2
     err = capsys.readouterr().err
@@ -98,6 +109,7 @@ def test_every_mistake_in_a_calibration_file_is_one_located_line(tmp_path, capsy
         "bad.yaml:11: targets.kinds.kind: unknown target kind 'sums'",
         "bad.yaml:12: population: must be between 2 and",
         "bad.yaml:13: runs_per_particle: must be between 1 and 20",
+        "bad.yaml:14: kernel_scaling: must be above 0, got -1",
     ]
     lines = err.splitlines()
     for text in expected:

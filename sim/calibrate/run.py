@@ -130,7 +130,8 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
     np.random.seed(spec.seed)  # anything pyabc draws in this process (nothing, with this sampler)
     sampler = ExecutorSampler(spec.seed, workers=workers, scheduler=scheduler, dask_local=dask_local)
     abc = pyabc.ABCSMC(Simulator.of(spec), pyabc_distribution(list(spec.priors)), Distance(spec.targets),
-                       population_size=population, sampler=sampler)
+                       population_size=population, sampler=sampler,
+                       transitions=pyabc.MultivariateNormalTransition(scaling=spec.kernel_scaling))
     db = f"sqlite:///{(root / HISTORY).resolve()}"
     resuming = resume and (root / HISTORY).is_file()
     history = abc.load(db, 1) if resuming else abc.new(db, observed(spec))

@@ -35,7 +35,7 @@ from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep.checker import Checker
 
 TOP_KEYS = ("name", "title", "description", "scenarios", "coefficients", "targets", "population",
-            "generations", "runs_per_particle", "seed", "quick")
+            "generations", "runs_per_particle", "kernel_scaling", "seed", "quick")
 SCENARIO_KEYS = ("scenario", "days", "set")
 PRIOR_KINDS = ("uniform", "log_uniform")
 #: target kind -> (required keys, optional keys)
@@ -101,6 +101,7 @@ class CalibrationSpec:
     quick_population: int
     quick_generations: int
     runs_per_particle: int = 1
+    kernel_scaling: float = 1.0  # the perturbation kernel's covariance, times pyabc's (Silverman's) choice
     lines: dict = field(default_factory=dict, compare=False)
 
     def sized(self, quick: bool) -> tuple[int, int]:
@@ -120,6 +121,7 @@ class CalibrationSpec:
             "targets": [t.as_dict() for t in self.targets],
             "population": pop,
             "runs_per_particle": self.runs_per_particle,
+            "kernel_scaling": self.kernel_scaling,
             "seed": self.seed,
         }
 
@@ -154,6 +156,7 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     generations = c.integer(top.get("generations"), "generations", 1, MAX_GENERATIONS, 8)
     seed = c.integer(top.get("seed"), "seed", 0, limits.MAX_SEED, 0)
     runs = c.integer(top.get("runs_per_particle"), "runs_per_particle", 1, MAX_RUNS_PER_PARTICLE, 1)
+    scaling = _positive(c, top.get("kernel_scaling"), "kernel_scaling", 1.0)
     qpop, qgen = _quick(c, top.get("quick"))
     priors = _coefficients(c, top.get("coefficients"))
     scenarios = _scenarios(c, top.get("scenarios"), label)
@@ -161,7 +164,7 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     if c.errors:
         raise ScenarioError.collect(c.errors)
     return CalibrationSpec(label, name, title, description, scenarios, priors, targets, population,
-                           generations, seed, qpop, qgen, runs)
+                           generations, seed, qpop, qgen, runs, scaling)
 
 
 def _quick(c: Checker, node: Node | None) -> tuple[int, int]:
