@@ -57,6 +57,10 @@ FIXED = {
     "reinforce_range_km": "the reach of reinforcement, left at 60 km; its rate is calibrated (see "
                           "Limitations below): its effect comes "
                           "from the far end of its bounds (ISIS feeding a front from 500 km)",
+    "clash_duration_days": "how long a ground clash between the rival camps lasts: acts through the "
+                           "incidents, whose rates are calibrated; 003's incidents were all in the air",
+    "urban_defense_factor": "the defenders' advantage in towns, beside prepared_defense_factor (which "
+                            "is calibrated) on the same fire: the record cannot separate the two",
     "raid_rate": "no record counts raids in 2017; its effect on the distance is through the fighters "
                  "it costs the ground forces (see Limitations below)",
 }
