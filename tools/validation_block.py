@@ -11,11 +11,17 @@ from pathlib import Path
 import pandas as pd
 
 
-def parse_args(prog: str, argv: list[str] | None) -> argparse.Namespace:
-    """``--quick`` (a short test of the command) and ``--workers`` (processes; the tools default to 2)."""
+def parse_args(prog: str, argv: list[str] | None, what_if: tuple[str, ...] = ()) -> argparse.Namespace:
+    """``--quick`` (a short test of the command) and ``--workers`` (processes; the tools default to 2);
+    with ``what_if`` (the names of the tool's rows), ``--claim NAME`` and ``--set KEY=VALUE`` too."""
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int)
+    if what_if:
+        parser.add_argument("--claim", action="append", choices=what_if, default=[],
+                            help="measure only this claim (repeatable); prints, writes nothing")
+        parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                            help="override a scenario value in both arms (repeatable); prints only")
     return parser.parse_args(argv)
 
 
