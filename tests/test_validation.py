@@ -130,3 +130,18 @@ def test_validation_doc_has_its_generated_blocks_and_figures():
         assert body and body.group(1).count("\n|") >= 3, f"the {name} block is empty: see docs/validation.md"
     for image in re.findall(r"\]\((img/[^)]+)\)", text):
         assert (ROOT / "docs" / image).is_file(), image
+
+
+def test_a_claims_what_if_prints_its_table_and_leaves_the_page_alone(capsys):
+    """``tools.claims --claim K --set KEY=VALUE``: the named claims with a rule changed in both arms."""
+    from tools import claims
+
+    doc, csv = claims.DOC.read_bytes(), claims.CSV.read_bytes()
+    assert claims.main(["--quick", "--workers", "1", "--claim", "line_incidents",
+                        "--set", "params.incident_rate=0", "--set", "params.air_incident_rate=0"]) == 0
+    out = capsys.readouterr().out
+    assert "What-if: params.incident_rate=0, params.air_incident_rate=0 in both arms." in out
+    rows = [line for line in out.splitlines() if line.startswith("| 0")]
+    assert len(rows) == 1 and "incidents between the rival camps" in rows[0]
+    assert "| 0 | 0 | 0 [0, 0] |" in rows[0]  # no hazard, no incident, in either arm
+    assert claims.DOC.read_bytes() == doc and claims.CSV.read_bytes() == csv
