@@ -43,10 +43,12 @@ def update_control(model: BorderModel) -> None:
     # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
     # from then on, which no unit may take, so it leaves the set.
     takeable = ((control == CONTROL_ISIS) | (control == CONTROL_NONE)) & ~presence & t.land
-    urban = t.terrain == TERRAIN_URBAN
     p = model.params
-    reach = ((p.control_radius_km, takeable & ~urban),
-             (min(p.urban_control_radius_km, p.control_radius_km), takeable & urban))
+    if p.urban_control_radius_km >= p.control_radius_km:  # one sweep: towns as far as open ground
+        reach = ((p.control_radius_km, takeable),)
+    else:
+        urban = t.terrain == TERRAIN_URBAN
+        reach = ((p.control_radius_km, takeable & ~urban), (p.urban_control_radius_km, takeable & urban))
     occupied = set()
     for unit in model.ground_units():
         if unit.strength <= 0:
