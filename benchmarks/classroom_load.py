@@ -89,9 +89,11 @@ def pause(page) -> None:
 
 def play_window(pages, server: psutil.Process, seconds: float) -> dict:
     """Every page playing for ``seconds``: days each advanced and the server's CPU over them."""
+    shown = _days(pages)
     for p in pages:
         press(p, ".bs-play")
-    time.sleep(1.0)  # past the first day of each
+    for p, day in zip(pages, shown, strict=True):  # each past its first played day: a slow machine's
+        _wait_past(p, day)                          # first frame is not part of the window
     cpu0, t0 = _cpu(server), time.monotonic()
     start = _stamped(pages)
     time.sleep(seconds)
@@ -103,6 +105,13 @@ def play_window(pages, server: psutil.Process, seconds: float) -> dict:
     finished = sum(1 for _, day, last in end if day >= last)  # a rate that hit the end is too low
     return {"rates": [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(start, end, strict=True)],
             "advanced": advanced, "cpu": cpu1 - cpu0, "wall": t1 - t0, "finished": finished}
+
+
+def _wait_past(page, day: int, timeout: float = 60_000) -> None:
+    """Wait until a page shows a day after ``day`` (or has reached its last day)."""
+    page.wait_for_function(
+        "(d => { const n = document.querySelector('.bs-day-number').textContent.trim().split(/\\s+/);"
+        " return +n[1] > d || +n[1] >= +n[3]; })", arg=day, timeout=timeout)
 
 
 def step_latency(page, clicks: int = 15) -> list[float]:
@@ -155,11 +164,11 @@ def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
                 page_days = sum(window["advanced"])
                 lat = step_latency(pages[0]) if n == 1 else _latency_under_load(pages, server)
                 rates = window["rates"]
-                lone = rates[0] if lone is None else lone
+                lone = rates[0] if lone is None else lone  # 0 only if the lone page stalled all window
                 first = (n, rss) if first is None else first
                 rows.append({
                     "pages": n, "min_rate": min(rates), "mean_rate": statistics.mean(rates),
-                    "instructor_rate": rates[0], "ratio": statistics.mean(rates) / lone,
+                    "instructor_rate": rates[0], "ratio": statistics.mean(rates) / lone if lone else None,
                     "server_cores": window["cpu"] / window["wall"],
                     "cpu_ms_per_page_day": 1000 * window["cpu"] / max(page_days, 1),
                     # the first page also pays the scenario's caches (map base, legend): a session's own
@@ -193,8 +202,9 @@ HEADER = ("| pages | days/s per page (min / mean) | instructor's page | mean ÷ 
 
 
 def row_text(r: dict) -> str:
+    ratio = "n/a (the lone page stalled)" if r["ratio"] is None else f"{r['ratio']:.2f}"
     return (f"| {r['pages']} | {r['min_rate']:.1f} / {r['mean_rate']:.1f} | {r['instructor_rate']:.1f} "
-            f"| {r['ratio']:.2f} | {r['server_cores']:.2f} cores | {r['cpu_ms_per_page_day']:.1f} ms "
+            f"| {ratio} | {r['server_cores']:.2f} cores | {r['cpu_ms_per_page_day']:.1f} ms "
             f"| {r['rss_mb']:.0f} MB | {_per_session(r)} | {r['step_p95_ms']:.0f} ms |"
             + (f" ({r['finished']} page(s) reached the last day in the window)" if r["finished"] else ""))
 
