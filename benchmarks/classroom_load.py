@@ -62,9 +62,13 @@ def _rss(proc: psutil.Process) -> int:
 
 
 def press(page, selector: str, timeout: float = 60_000) -> None:
-    """Click a button once it is enabled (a DOM click: see the module's note)."""
-    page.wait_for_selector(f"{selector}:not([disabled])", timeout=timeout)
-    page.eval_on_selector(selector, "b => b.click()")
+    """Click a button once it is enabled (a DOM click: see the module's note).
+
+    The test and the click are one step in the page: a render that disables the button between a
+    wait and a separate click (a Reset's build starting) would swallow the click."""
+    page.wait_for_function("(s => { const b = document.querySelector(s);"
+                           " if (!b || b.disabled) return false; b.click(); return true; })",
+                           arg=selector, timeout=timeout)
 
 
 def _days(pages) -> list[int]:
@@ -93,7 +97,7 @@ def play_window(pages, server: psutil.Process, seconds: float) -> dict:
     for p in pages:
         press(p, ".bs-play")
     for p, day in zip(pages, shown, strict=True):  # each past its first played day: a slow machine's
-        _wait_past(p, day)                          # first frame is not part of the window
+        _playing(p, day)                            # first frame is not part of the window
     cpu0, t0 = _cpu(server), time.monotonic()
     start = _stamped(pages)
     time.sleep(seconds)
@@ -107,11 +111,29 @@ def play_window(pages, server: psutil.Process, seconds: float) -> dict:
             "advanced": advanced, "cpu": cpu1 - cpu0, "wall": t1 - t0, "finished": finished}
 
 
-def _wait_past(page, day: int, timeout: float = 60_000) -> None:
-    """Wait until a page shows a day after ``day`` (or has reached its last day)."""
-    page.wait_for_function(
-        "(d => { const n = document.querySelector('.bs-day-number').textContent.trim().split(/\\s+/);"
-        " return +n[1] > d || +n[1] >= +n[3]; })", arg=day, timeout=timeout)
+PAST = ("(d => { const n = document.querySelector('.bs-day-number').textContent.trim().split(/\\s+/);"
+        " return +n[1] > d || +n[1] >= +n[3]; })")
+
+
+def _playing(page, day: int, tries: int = 4, timeout: float = 20_000) -> None:
+    """Wait until a page shows a day after ``day`` (or its last day); press Play again if it stopped.
+
+    A Play that reached the server while a Reset's build replaced the models can end its loop at once
+    (the button reads Play again): the page is then not playing, and waiting longer measures nothing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        try:
+            page.wait_for_function(PAST, arg=day, timeout=timeout)
+            return
+        except PlaywrightTimeout:
+            if "PAUSE" not in page.inner_text(".bs-play").upper():
+                press(page, ".bs-play")
+    state = page.evaluate("() => [document.querySelector('.bs-day-number').textContent,"
+                          " document.querySelector('.bs-play').innerText,"
+                          " document.querySelector('.bs-play').disabled]")
+    raise RuntimeError(f"the page did not play past day {day} in {tries} tries of {timeout / 1000:.0f} s:"
+                       f" day text, Play button, disabled = {state}")
 
 
 def step_latency(page, clicks: int = 15) -> list[float]:
@@ -180,6 +202,10 @@ def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
                 })
                 print(row_text(rows[-1]), flush=True)
             browser.close()
+    except Exception:
+        log = (folder / "demo.log").read_text(errors="replace")[-3000:]
+        print(f"the demo server's log (last 3000 characters):\n{log}", file=sys.stderr)
+        raise
     finally:
         stop_demo(proc)
     return rows

@@ -52,7 +52,8 @@ SHORTER = [
     (re.compile(r"-m benchmarks(?! --quick)(?=\s|$)"), "-m benchmarks --quick"),
     (re.compile(r"-m tools\.validation record(?! --seeds)"), "-m tools.validation record --seeds 2"),
     (re.compile(r"--seeds \d+"), "--seeds 2"),
-    (re.compile(r"-m benchmarks\.classroom_load .*$"), "-m benchmarks.classroom_load --pages 1 --seconds 2"),
+    (re.compile(r"(-m benchmarks\.classroom_load .*)--pages [\d ]+"), r"\1--pages 1 "),  # --workers stays
+    (re.compile(r"(-m benchmarks\.classroom_load .*)--seconds \d+"), r"\1--seconds 2"),
     (re.compile(r"-m tools\.(calibration|screening|prediction|claims)(?! --quick)(?=\s|$)"),
      r"-m tools.\1 --quick"),
     (re.compile(r"\bbordersim calibrate (\S+)(?!.*--quick)"), r"bordersim calibrate \1 --quick --force"),
