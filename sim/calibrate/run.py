@@ -113,7 +113,7 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
     """Run, or with ``resume`` continue, the calibration of file ``path`` into ``out``."""
     import pyabc
 
-    from sim.calibrate.posterior import point_estimate, read_posterior, write_posterior
+    from sim.calibrate.posterior import QUICK_ROUNDS, point_estimate, read_posterior, write_posterior
     from sim.calibrate.priors import pyabc_distribution
     from sim.calibrate.sampler import ExecutorSampler
     from sim.calibrate.targets import Distance, Simulator, observed
@@ -161,7 +161,8 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
         stats.epsilon = float(pops.loc[pops["t"] == stats.done - 1, "epsilon"].iloc[0])
     if stats.done == generations and not stats.interrupted:
         post = read_posterior(root / HISTORY, spec.priors)
-        point = point_estimate(post, Simulator.of(spec), workers=workers)
+        rounds = {"rounds": QUICK_ROUNDS} if quick else {}
+        point = point_estimate(post, Simulator.of(spec), workers=workers, **rounds)
         stats.files = write_posterior(post, root, spec.name, command or f"bordersim calibrate {spec.file}",
                                       point)
     return stats
