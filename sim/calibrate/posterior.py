@@ -80,10 +80,9 @@ def _fmt(v: float) -> str:
     return f"{float(f'{v:.3g}'):g}"
 
 
-POINT_SEEDS = 4  # seeds each particle of the last generation is run with (the first round)
-FINALISTS = 10  # particles with the smallest first-round distance that go on to the second round
+FINALISTS = 10  # particles with the smallest distance in the last generation that go on to the final round
 FINAL_SEEDS = 16  # fresh seeds each finalist (and the weighted median) is run with
-QUICK_ROUNDS = (1, 2)  # a --quick calibration's (first, final) seeds: the same rule, a test's size
+QUICK_FINAL_SEEDS = 2  # a --quick calibration's: the same rule, a test's size
 
 
 @dataclass(frozen=True)
@@ -107,13 +106,26 @@ def effective_sample_size(post: Posterior) -> float:
     return 1.0 / float(np.sum((w / w.sum()) ** 2))
 
 
-def _mean_distances(simulator, candidates: list[dict], seeds: list[int], workers: int | None,
-                    tag: str) -> np.ndarray:
+def accepted_distances(db: Path, post: Posterior) -> np.ndarray:
+    """Each particle's distance when the last generation accepted it, in ``post``'s order (checked:
+    pyabc returns the weights with the distances, and they must be the posterior's)."""
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{db}", _id=1)
+    frame = history.get_weighted_distances(t=post.generation)
+    w = frame["w"].to_numpy(float)
+    if len(w) != len(post.samples) or not np.allclose(w / w.sum(), post.samples["weight"].to_numpy(float)):
+        raise RuntimeError(f"{db}: the distances of generation {post.generation} are not in the order of "
+                           "its particles")
+    return frame["distance"].to_numpy(float)
+
+
+def _mean_distances(simulator, candidates: list[dict], seeds: list[int], workers: int | None) -> np.ndarray:
     """Each candidate's mean distance to the record over ``seeds`` (the same seeds for every one:
     common random numbers)."""
     from sim.sweep.executors import execute
 
-    tasks = [_PointTask(f"{tag}-{i}-{s}", simulator, i, s, c)
+    tasks = [_PointTask(f"point-{i}-{s}", simulator, i, s, c)
              for i, c in enumerate(candidates) for s in seeds]
     sums = np.zeros(len(candidates))
     for i, d in execute(tasks, _point_run, workers=workers):
@@ -121,37 +133,34 @@ def _mean_distances(simulator, candidates: list[dict], seeds: list[int], workers
     return sums / len(seeds)
 
 
-def point_estimate(post: Posterior, simulator, workers: int | None = None,
-                   rounds: tuple[int, int] = (POINT_SEEDS, FINAL_SEEDS)) -> tuple[dict, str]:
+def point_estimate(post: Posterior, distances: np.ndarray, simulator, workers: int | None = None,
+                   final_seeds: int = FINAL_SEEDS) -> tuple[dict, str]:
     """(coefficients, how they were chosen) for the params file: the candidate that fits the record
     best on seeds no choice was made on.
 
     The weighted posterior median of each coefficient, taken one by one, is a set of coefficients no
     particle had: near a ridge of the posterior (coefficients that trade off) it can fit worse than
-    any particle. So it is one candidate among the last generation's particles. Every particle runs
-    POINT_SEEDS seeds; the FINALISTS best and the median then run FINAL_SEEDS fresh seeds (``rounds``),
-    and the smallest mean distance over those wins. The fresh seeds keep the first round's luck (the smallest
-    of 400 noisy means is low partly by chance) out of the choice.
+    any particle. So it is one candidate among the last generation's particles. The FINALISTS
+    particles with the smallest ``distances`` (their distance when the calibration accepted them,
+    over its runs per particle: no new run) and the median run ``final_seeds`` fresh seeds, and the
+    smallest mean distance over those wins. The fresh seeds keep the first round's luck (the
+    smallest of 400 noisy distances is low partly by chance) out of the choice.
     """
     ess = effective_sample_size(post)
     rows = post.samples[post.names].to_dict("records")
-    n_first, n_final = rounds
-    states = np.random.SeedSequence(0xCA1).generate_state(n_first + n_final)
-    seeds = [int(s % (2**31 - 1)) for s in states]
-    first = _mean_distances(simulator, rows, seeds[:n_first], workers, "point")
-    finalists = [int(i) for i in np.argsort(first, kind="stable")[:FINALISTS]]  # ties: the first particle
+    seeds = [int(s % (2**31 - 1)) for s in np.random.SeedSequence(0xCA1).generate_state(final_seeds)]
+    finalists = [int(i) for i in np.argsort(distances, kind="stable")[:FINALISTS]]  # ties: the first
     n = len(finalists) + 1
     median = {name: float(v) for name, v in post.median().items()}
-    final = _mean_distances(simulator, [rows[i] for i in finalists] + [median], seeds[n_first:],
-                            workers, "final")
+    final = _mean_distances(simulator, [rows[i] for i in finalists] + [median], seeds, workers)
     best = int(np.argmin(final))
     if best == len(finalists):
-        return median, (f"posterior median, the best of {n} candidates over {n_final} fresh "
+        return median, (f"posterior median, the best of {n} candidates over {final_seeds} fresh "
                         f"seeds (mean distance {final[best]:.2f}; effective sample size {ess:.0f})")
     how = (f"the last generation's particle {finalists[best]}, the best of {n} candidates over "
-           f"{n_final} fresh seeds (mean distance {final[best]:.2f}, the weighted median's "
+           f"{final_seeds} fresh seeds (mean distance {final[best]:.2f}, the weighted median's "
            f"{final[-1]:.2f}; effective sample size {ess:.0f})")
-    return {n: float(rows[finalists[best]][n]) for n in post.names}, how
+    return {name: float(rows[finalists[best]][name]) for name in post.names}, how
 
 
 def params_yaml(post: Posterior, spec_name: str, command: str, point: tuple[dict, str] | None = None) -> str:

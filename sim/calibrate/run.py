@@ -113,7 +113,13 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
     """Run, or with ``resume`` continue, the calibration of file ``path`` into ``out``."""
     import pyabc
 
-    from sim.calibrate.posterior import QUICK_ROUNDS, point_estimate, read_posterior, write_posterior
+    from sim.calibrate.posterior import (
+        QUICK_FINAL_SEEDS,
+        accepted_distances,
+        point_estimate,
+        read_posterior,
+        write_posterior,
+    )
     from sim.calibrate.priors import pyabc_distribution
     from sim.calibrate.sampler import ExecutorSampler
     from sim.calibrate.targets import Distance, Simulator, observed
@@ -161,8 +167,9 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
         stats.epsilon = float(pops.loc[pops["t"] == stats.done - 1, "epsilon"].iloc[0])
     if stats.done == generations and not stats.interrupted:
         post = read_posterior(root / HISTORY, spec.priors)
-        rounds = {"rounds": QUICK_ROUNDS} if quick else {}
-        point = point_estimate(post, Simulator.of(spec), workers=workers, **rounds)
+        seeds = {"final_seeds": QUICK_FINAL_SEEDS} if quick else {}
+        distances = accepted_distances(root / HISTORY, post)
+        point = point_estimate(post, distances, Simulator.of(spec), workers=workers, **seeds)
         stats.files = write_posterior(post, root, spec.name, command or f"bordersim calibrate {spec.file}",
                                       point)
     return stats
