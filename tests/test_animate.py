@@ -18,8 +18,8 @@ POCKETS = ROOT / "scenarios" / "pockets_2018.yaml"
 COARSE = ["grid.cell_deg=0.25"]
 
 
-def coarse_model(days: int = 4, seed: int = 2):
-    return BorderModel(scenario=load_scenario(POCKETS, [*COARSE, f"days={days}"]), rng=seed)
+def coarse_model(days: int = 4, seed: int = 2, *changes: str):
+    return BorderModel(scenario=load_scenario(POCKETS, [*COARSE, f"days={days}", *changes]), rng=seed)
 
 
 def test_gif_has_one_frame_per_day_and_no_leftovers(tmp_path):
@@ -90,8 +90,7 @@ def test_frames_follow_the_control_layer():
     # calibrated contested speed (0.02 of 1.9 km a day) a unit needs years to cross into a 25 km ISIS
     # cell, and the 8 km control radius does not reach the next one, so the coarse grid holds still:
     # this test of the frames (not of the calibration) lets units fight forward at 0.3, the default
-    changes = [*COARSE, "days=90", "params.contested_speed_factor=0.3"]
-    model = BorderModel(scenario=load_scenario(POCKETS, changes), rng=4)
+    model = coarse_model(90, 4, "params.contested_speed_factor=0.3")
     frames = MapFrames(model, legend=False, figsize=(6, 5), dpi=50)
     before = frames.rgba(model)
     control_before = model.control.copy()

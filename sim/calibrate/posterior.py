@@ -143,7 +143,7 @@ def point_estimate(post: Posterior, distances: np.ndarray, simulator, workers: i
     any particle. So it is one candidate among the last generation's particles. The FINALISTS
     particles with the smallest ``distances`` (their distance when the calibration accepted them,
     over its runs per particle: no new run) and the median run ``final_seeds`` fresh seeds, and the
-    smallest mean distance over those wins. The fresh seeds keep the first round's luck (the
+    smallest mean distance over those wins. The fresh seeds keep the acceptance's luck (the
     smallest of 400 noisy distances is low partly by chance) out of the choice.
     """
     ess = effective_sample_size(post)

@@ -114,6 +114,7 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
     import pyabc
 
     from sim.calibrate.posterior import (
+        FINAL_SEEDS,
         QUICK_FINAL_SEEDS,
         accepted_distances,
         point_estimate,
@@ -167,9 +168,9 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
         stats.epsilon = float(pops.loc[pops["t"] == stats.done - 1, "epsilon"].iloc[0])
     if stats.done == generations and not stats.interrupted:
         post = read_posterior(root / HISTORY, spec.priors)
-        seeds = {"final_seeds": QUICK_FINAL_SEEDS} if quick else {}
         distances = accepted_distances(root / HISTORY, post)
-        point = point_estimate(post, distances, Simulator.of(spec), workers=workers, **seeds)
+        point = point_estimate(post, distances, Simulator.of(spec), workers=workers,
+                               final_seeds=QUICK_FINAL_SEEDS if quick else FINAL_SEEDS)
         stats.files = write_posterior(post, root, spec.name, command or f"bordersim calibrate {spec.file}",
                                       point)
     return stats
