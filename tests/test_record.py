@@ -109,7 +109,9 @@ def test_a_force_holds_its_ground_until_its_operation_starts():
     start = {u: u.cell.coordinate for u in units}
     model.run(8)
     assert all(u.cell.coordinate == start[u] and u.posture == "halted" for u in units)
-    model.run(3)
+    model.run(1)  # day 9, 19 September: the offensive starts
+    assert all(u.posture in ("advancing", "engaged") for u in units)
+    model.run(10)
     assert any(u.cell.coordinate != start[u] for u in units)
 
 
