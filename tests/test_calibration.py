@@ -74,14 +74,7 @@ TARGETS = (
            "(Albu Kamal) Syria", "coalition strikes in Syria on days 1-7"),
     Target("rival_air_incidents_month", "deir_ezzor_2017", 3, A003,
            "U.S. forces shot down two Syrian government drones and an Su-22 aircraft",
-           "air incidents between the rival camps on days 1-30",
-           traded="the calibration fits `air_incident_rate` to this count together with the record's "
-                  "town events and fighters left, and its distance accepts a month's count within its "
-                  "Poisson spread (tolerance 60% in experiments/calibrate_2017.yaml: three in a month is "
-                  "itself one draw); the point that fits the whole record best on 16 fresh seeds has a "
-                  "rate in the lower third of the posterior's 90% interval, so its month has about two air "
-                  "incidents, inside that spread but outside +-30%. A sweep with `params: posterior` "
-                  "draws rates across the interval"),
+           "air incidents between the rival camps on days 1-30"),
 )
 
 
