@@ -87,8 +87,8 @@ def test_layered_frames_match_a_full_redraw():
 
 def test_frames_follow_the_control_layer():
     # 90 days: on 25 km cells ground changes hands only weeks after Operation Roundup (day 30). At the
-    # calibrated contested speed (0.02 of 1.9 km a day) a unit needs years to cross into a 25 km ISIS
-    # cell, and the 8 km control radius does not reach the next one, so the coarse grid holds still:
+    # calibrated contested speed (0.04 of 4.5 km a day) a unit needs months to cross into a 25 km ISIS
+    # cell, and the 8 km control radius does not reach the next one, so the coarse grid barely moves:
     # this test of the frames (not of the calibration) lets units fight forward at 0.3, the default
     model = coarse_model(90, 4, "params.contested_speed_factor=0.3")
     frames = MapFrames(model, legend=False, figsize=(6, 5), dpi=50)
