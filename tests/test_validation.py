@@ -41,8 +41,8 @@ def test_the_mixed_cases_cover_the_three_regimes():
 
 @pytest.fixture(scope="module")
 def engagements() -> pd.DataFrame:
-    # highway_2016 runs 60 days with seed 3: with the calibrated coefficients seed 1 has no pincer engagement
-    # (the Iraqi and Syrian camps on one cell) in 120 days; seed 3 has 27 in its first 60
+    # highway_2016 runs 60 days with seed 3, the seed tools/validation.py records: with the coefficients
+    # of commit 7ab8357 it has 51 pincer engagements (the Iraqi and Syrian camps on one cell) in 60 days
     runs = (("scenarios/pockets_2018.yaml", 1, 25), ("scenarios/highway_2016.yaml", 3, 60))
     return validation.model_engagements(tuple((str(ROOT / p), s, d) for p, s, d in runs))
 

@@ -36,10 +36,12 @@ from sim.model.laws import lanchester
 DOC = Path("docs/validation.md")
 IMG = Path("docs/img")
 RTOL, ATOL = 1e-10, 1e-10
-#: (scenario, seed, days) whose engagements are recorded; highway_2016 has the Iranian pincer open. With the
-#: calibrated coefficients its seed 1 has no engagement in which the Iraqi and Syrian camps fight one cell
-#: (the pincer branch of the area-fire formula would go unchecked); seed 3 has 27.
-ENGAGEMENT_RUNS = (("scenarios/pockets_2018.yaml", 1, 120), ("scenarios/highway_2016.yaml", 3, 120))
+#: (scenario, seed, days) whose engagements are recorded; highway_2016 has the Iranian pincer open (its seed 3
+#: has 77 engagements in which the Iraqi and Syrian camps fight one cell, the pincer branch of the area-fire
+#: formula). With the coefficients recalibrated at commit 7ab8357, pockets_2018's seed 1 has no engagement
+#: with K > 0 (the mixed law's regime in which the cell would win a long fight would go unchecked against
+#: the model's own engagements); of seeds 1 to 6 only seed 5 has any (8), so it is recorded.
+ENGAGEMENT_RUNS = (("scenarios/pockets_2018.yaml", 5, 120), ("scenarios/highway_2016.yaml", 3, 120))
 #: Square law: (X0, Y0, a, b, days); the first is a model clash at the default aimed_fire, run long.
 SQUARE_CASES = ((1000.0, 800.0, 0.01, 0.01, 120.0), (600.0, 1000.0, 0.03, 0.01, 120.0))
 #: Mixed law: (X0, Y0, a, b, days) with K > 0, K = 0 and K < 0 (a, b of the size the model uses).
