@@ -47,7 +47,6 @@ class Target:
     quote: str
     quantity: str
     gap: str | None = None  # the mechanism that keeps the model from reproducing it
-    traded: str | None = None  # why the calibrated point misses it though the mechanism is there
 
 
 TARGETS = (
@@ -159,8 +158,8 @@ def result(target: Target) -> Result:
 
 
 # ---------------------------------------------------------------- tests
-CALIBRATED = [t for t in TARGETS if t.gap is None and t.traded is None]
-GAPS = [t for t in TARGETS if t.gap is not None or t.traded is not None]
+CALIBRATED = [t for t in TARGETS if t.gap is None]
+GAPS = [t for t in TARGETS if t.gap is not None]
 
 
 @pytest.mark.parametrize("target", CALIBRATED, ids=lambda t: t.key)
@@ -169,9 +168,8 @@ def test_baseline_reproduces_the_article(target):
     assert r.within, f"{target.key}: model {r.mean:.2f} vs article {target.figure} ({r.error:+.0%})"
 
 
-if GAPS:  # a target with a `gap` (or `traded`) is kept as a strict xfail until the model reproduces it
-    @pytest.mark.parametrize("target", [pytest.param(t, marks=pytest.mark.xfail(strict=True,
-                                                                               reason=t.gap or t.traded))
+if GAPS:  # a target with a `gap` is kept as a strict xfail until its mechanism exists
+    @pytest.mark.parametrize("target", [pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=t.gap))
                                         for t in GAPS], ids=lambda t: t.key)
     def test_known_gap_still_open(target):
         assert result(target).within
@@ -223,9 +221,7 @@ def markdown() -> str:
     results = [result(t) for t in TARGETS]
     for r in results:
         t = r.target
-        verdict = "yes" if r.within else ("no: model mechanism, see below" if t.gap else
-                                          "**no**: the calibrated point's trade-off, see below" if t.traded
-                                          else "**no**")
+        verdict = "yes" if r.within else ("no: model mechanism, see below" if t.gap else "**no**")
         out.append(
             f"| `{t.key}` | {t.scenario} | **{t.figure:g}**: `{t.file}`: “{_cell(t.quote)}” | "
             f"{_cell(t.quantity)} | {r.mean:.2f} ({r.error:+.0%}) | {r.ci[0]:.2f} to {r.ci[1]:.2f} | "
@@ -269,15 +265,11 @@ def markdown() -> str:
         f"  {one_total - one_air:.2f} ground clashes: mostly the wrong kind of incident (the article's",
         "  three were all in the air).", "",
     ]
-    if any(t.gap for t in GAPS):
+    if GAPS:
         out += ["## Targets the model cannot reproduce (mechanisms, not numbers)", ""]
-        for gap in dict.fromkeys(t.gap for t in GAPS if t.gap):
+        for gap in dict.fromkeys(t.gap for t in GAPS):
             keys = " and ".join(f"`{t.key}` (article {t.figure:g})" for t in GAPS if t.gap == gap)
             out.append(f"- {keys}: {gap}")
-        out.append("")
-    if any(t.traded for t in GAPS):
-        out += ["## Targets the calibrated point misses (trade-offs, not mechanisms)", ""]
-        out += [f"- `{t.key}` (article {t.figure:g}): {t.traded}." for t in GAPS if t.traded]
         out.append("")
     base = measured("pockets_2018")
     syria, total = base["iraqi_strikes_syria_week"].sum(), base["iraqi_strikes_week"].sum()
