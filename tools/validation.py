@@ -38,7 +38,7 @@ IMG = Path("docs/img")
 RTOL, ATOL = 1e-10, 1e-10
 #: (scenario, seed, days) whose engagements are recorded; highway_2016 has the Iranian pincer open (its seed 3
 #: has 77 engagements in which the Iraqi and Syrian camps fight one cell, the pincer branch of the area-fire
-#: formula). With the coefficients recalibrated at commit 7ab8357, pockets_2018's seed 1 has no engagement
+#: formula). With the calibrated coefficients pockets_2018's seed 1 has no engagement
 #: with K > 0 (the mixed law's regime in which the cell would win a long fight would go unchecked against
 #: the model's own engagements); of seeds 1 to 6 only seed 5 has any (8), so it is recorded.
 ENGAGEMENT_RUNS = (("scenarios/pockets_2018.yaml", 5, 120), ("scenarios/highway_2016.yaml", 3, 120))
