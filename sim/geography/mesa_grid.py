@@ -9,11 +9,14 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import gc
+import itertools
 import random as _random
 import weakref
 
 import numpy as np
 from mesa.discrete_space import Cell, OrthogonalMooreGrid, PropertyLayer
+from mesa.discrete_space.discrete_space import DiscreteSpace
+from mesa.discrete_space.grid import pickle_gridcell
 
 from sim.geography.theater import STATIC_LAYERS, Theater
 
@@ -52,8 +55,81 @@ class _LazyCell(Cell):
         _CONNECTIONS.__set__(self, value)
 
 
+class _LazyCells(dict):
+    """A grid's cells by coordinate, each built the first time it is asked for.
+
+    A run touches a few hundred of the theater's 19,200 cells (where its agents stand and walk);
+    building them all costs more than a tenth of a run and about 10 MB. Lookups by coordinate
+    (``grid[x, y]``, what the model does) build one cell; anything that asks for all of them
+    (iteration, ``values()``, ``len``: Mesa's ``all_cells``, ``select_random_empty_cell``) builds
+    the rest first, in Mesa's order, so it sees the full grid as Mesa would.
+    """
+
+    __slots__ = ("_make", "_dimensions", "_complete")
+
+    def __init__(self, dimensions: tuple[int, int], make) -> None:
+        super().__init__()
+        self._make, self._dimensions, self._complete = make, tuple(dimensions), False
+
+    def __missing__(self, coordinate):
+        width, height = self._dimensions
+        x, y = coordinate  # a malformed key fails here, as a dict lookup of it would
+        if not (0 <= x < width and 0 <= y < height):
+            raise KeyError(coordinate)
+        cell = self[coordinate] = self._make((x, y))
+        return cell
+
+    def complete(self) -> dict:
+        """Build every cell not built yet, in Mesa's (x-major) order; returns self."""
+        if not self._complete:
+            width, height = self._dimensions
+            built = dict(self)
+            self.clear()
+            with _gc_paused():
+                for coordinate in itertools.product(range(width), range(height)):
+                    self[coordinate] = built.get(coordinate) or self._make(coordinate)
+            self._complete = True
+        return self
+
+    def __iter__(self):
+        return dict.__iter__(self.complete())
+
+    def __len__(self) -> int:
+        return dict.__len__(self.complete())
+
+    def keys(self):
+        return dict.keys(self.complete())
+
+    def values(self):
+        return dict.values(self.complete())
+
+    def items(self):
+        return dict.items(self.complete())
+
+
 class _LazyMooreGrid(OrthogonalMooreGrid):
-    """Mesa's non-torus Moore grid, with cells connected on demand (see _LazyCell)."""
+    """Mesa's non-torus Moore grid, with cells built (``_LazyCells``) and connected (``_LazyCell``)
+    on demand. ``__init__`` does what ``mesa.discrete_space.Grid.__init__`` does, except building
+    every cell up front."""
+
+    def __init__(self, dimensions, torus=False, capacity=None, random=None, cell_klass=Cell) -> None:
+        DiscreteSpace.__init__(self, capacity=capacity, random=random, cell_klass=cell_klass)
+        self.torus = torus
+        self.dimensions = dimensions
+        self._try_random = True
+        self._ndims = len(dimensions)
+        self._validate_parameters()
+        self.cell_klass = type("GridCell", (self.cell_klass,), {"_mesa_properties": set(), "__slots__": ()})
+        copyreg.pickle(self.cell_klass, pickle_gridcell)
+        klass, rng = self.cell_klass, self.random
+        self._cells = _LazyCells(dimensions, lambda xy: klass(xy, capacity=capacity, random=rng))
+        self._connect_cells()
+        self.create_property_layer("empty", default_value=True, dtype=bool)
+
+    @property
+    def _celllist(self) -> list:
+        """Every cell, as Mesa's ``Grid`` keeps them for random choice (built on first use)."""
+        return list(self._cells.values())
 
     def _connect_cells_2d(self) -> None:
         self.cell_klass._grid = weakref.ref(self)
@@ -88,24 +164,23 @@ def _gc_paused():
 def make_mesa_grid(theater: Theater, random: _random.Random) -> OrthogonalMooreGrid:
     """A non-torus Moore grid of the theater's shape carrying every static layer.
 
-    Static layers are copied into Mesa (``PropertyLayer.from_data``) and then made
-    read-only, so an agent writing e.g. ``cell.country = 2`` fails loudly instead of
-    silently redrawing the border for everyone.
+    Static layers are the theater's own read-only arrays, shared by every model on that theater
+    (no copy), so an agent writing e.g. ``cell.country = 2`` fails loudly instead of silently
+    redrawing the border for everyone.
 
     Mesa registers each grid's own cell class with ``copyreg`` (for pickling) and never
     unregisters it; the class carries the layers' accessors, so every model would leave its
     layers behind (1.5 MB a run at 0.05 deg, growing without bound in a sweep worker). The
     registration is dropped when the grid is garbage.
     """
-    with _gc_paused():
-        grid = _LazyMooreGrid(
-            (theater.width, theater.height), torus=False, capacity=None, random=random,
-            cell_klass=_LazyCell)
+    grid = _LazyMooreGrid(
+        (theater.width, theater.height), torus=False, capacity=None, random=random, cell_klass=_LazyCell)
     weakref.finalize(grid, copyreg.dispatch_table.pop, grid.cell_klass, None)
     for name in STATIC_LAYERS:
-        prop = PropertyLayer.from_data(name, getattr(theater, name))
-        prop.data.flags.writeable = False
-        grid.add_property_layer(prop)
+        data = getattr(theater, name)
+        if data.flags.writeable:
+            raise ValueError(f"theater layer {name!r} must be read-only to be shared by every model")
+        add_layer(grid, name, data)
     return grid
 
 

@@ -109,6 +109,7 @@ class Theater:
         terrain[dense] = TERRAIN_URBAN
         self.terrain = _readonly(terrain)
         self._disk_mask = functools.lru_cache(maxsize=4096)(self._disk_mask_uncached)
+        self._disk_cells = functools.lru_cache(maxsize=1 << 14)(self._disk_cells_uncached)
 
     def _rivers(self, rivers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """River raster, and river_km computed on a padded lattice so that rivers just
@@ -209,6 +210,20 @@ class Theater:
         x1, y1 = min(x + rx + 1, self.width), min(y + ry + 1, self.height)
         sub = mask[x0 - (x - rx): x1 - (x - rx), y0 - (y - ry): y1 - (y - ry)]
         return slice(x0, x1), slice(y0, y1), sub
+
+
+    def disk_cells(self, x: int, y: int, radius_km: float) -> np.ndarray:
+        """The cells of ``disk(x, y, radius_km)`` as flat indices into a (width, height) array.
+
+        Cached (read-only): a run asks for the same few hundred disks day after day, and a phase that
+        acts on all units at once concatenates them instead of slicing one window per unit.
+        """
+        return self._disk_cells(int(x), int(y), float(radius_km))
+
+    def _disk_cells_uncached(self, x: int, y: int, radius_km: float) -> np.ndarray:
+        sx, sy, mask = self.disk(x, y, radius_km)
+        xs, ys = np.nonzero(mask)
+        return _readonly((xs + sx.start) * self.height + (ys + sy.start))
 
 
 @functools.lru_cache(maxsize=16)

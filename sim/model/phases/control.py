@@ -33,36 +33,36 @@ if TYPE_CHECKING:
 
 
 def update_control(model: BorderModel) -> None:
-    t, control = model.theater, model.control
+    """One pass over all units at once: every unit's disks are concatenated in unit order, and each
+    takeable cell goes to the first unit whose disk covers it (what taking them one unit after the
+    other does: a cell taken leaves the takeable set)."""
+    t, control, p = model.theater, model.control, model.params
     cells = [c for c in model.isis_cells() if not c.dispersed]
-    presence = np.zeros(control.shape, dtype=bool)
-    for cell in cells:
-        radius = hold_radius_km(cell.strength, model.params)
-        xs, ys, disk = t.disk(*cell.cell.coordinate, radius)
-        presence[xs, ys] |= disk
+    flat = control.reshape(-1)  # a view: writes reach the layer
+    presence = np.zeros(flat.size, dtype=bool)
+    if cells:
+        presence[np.concatenate([t.disk_cells(*c.cell.coordinate, hold_radius_km(c.strength, p))
+                                 for c in cells])] = True
     # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
-    # from then on, which no unit may take, so it leaves the set.
-    takeable = ((control == CONTROL_ISIS) | (control == CONTROL_NONE)) & ~presence & t.land
-    p = model.params
+    # from then on, which no unit may take.
+    takeable = ((flat == CONTROL_ISIS) | (flat == CONTROL_NONE)) & ~presence & t.land.reshape(-1)
     if p.urban_control_radius_km >= p.control_radius_km:  # one sweep: towns as far as open ground
         reach = ((p.control_radius_km, takeable),)
     else:
-        urban = t.terrain == TERRAIN_URBAN
+        urban = (t.terrain == TERRAIN_URBAN).reshape(-1)
         reach = ((p.control_radius_km, takeable & ~urban), (p.urban_control_radius_km, takeable & urban))
-    occupied = set()
-    for unit in model.ground_units():
-        if unit.strength <= 0:
-            continue
-        x, y = unit.cell.coordinate
-        occupied.add((x, y))
-        if unit.halted:
-            continue
-        code = GROUND_FACTIONS[unit.faction].control
-        for radius, open_to in reach:
-            xs, ys, disk = t.disk(x, y, radius)
-            take = disk & open_to[xs, ys]
-            control[xs, ys][take] = code  # views: writes reach the layer
-            open_to[xs, ys][take] = False
+    units = [u for u in model.ground_units() if u.strength > 0]
+    occupied = {u.cell.coordinate for u in units}
+    active = [u for u in units if not u.halted]
+    if active:
+        codes = np.array([GROUND_FACTIONS[u.faction].control for u in active], dtype=control.dtype)
+        for radius, open_to in reach:  # the reaches' cells are disjoint: neither can take the other's
+            disks = [t.disk_cells(*u.cell.coordinate, radius) for u in active]
+            where = np.concatenate(disks)
+            owner = np.repeat(np.arange(len(active)), [len(d) for d in disks])
+            keep = open_to[where]
+            taken, first = np.unique(where[keep], return_index=True)  # stable: the first unit in order
+            flat[taken] = codes[owner[keep][first]]
     for cell in cells:
         if cell.cell.coordinate not in occupied:
             control[cell.cell.coordinate] = CONTROL_ISIS
