@@ -73,6 +73,8 @@ class Theater:
         self.km_per_cell_y = EARTH_RADIUS_KM * dlon
         self.km_per_cell_x = _readonly(
             EARTH_RADIUS_KM * dlon * np.cos(np.radians(self.lat_centers)))
+        #: ``km_per_cell_x`` as Python floats, for per-agent arithmetic on one cell at a time.
+        self.km_per_row = tuple(self.km_per_cell_x.tolist())
         edges = np.radians(spec.lat_min + np.arange(spec.ny + 1) * spec.cell_deg)
         row_area = EARTH_RADIUS_KM**2 * dlon * np.diff(np.sin(edges))
         self.cell_area_km2 = _readonly(np.broadcast_to(row_area, (self.width, self.height)).copy())
@@ -181,6 +183,13 @@ class Theater:
         """Great-circle km between the centre of (x0, y0) and the centres of (xs, ys)."""
         return haversine_km(self.lon_centers[x0], self.lat_centers[y0],
                             self.lon_centers[np.asarray(xs)], self.lat_centers[np.asarray(ys)])
+
+    def km_between(self, x0: int, y0: int, x1: int, y1: int) -> float:
+        """The model's distance between two cells (sim.model.space.distances: east-west at the
+        mean row), for one pair in plain Python: the same operations, so the same float."""
+        dx = (x0 - x1) * self.km_per_row[(y0 + y1) // 2]
+        dy = (y0 - y1) * self.km_per_cell_y
+        return math.sqrt(dx * dx + dy * dy)
 
     def side_of_euphrates(self, lon: float, lat: float) -> int:
         """+1 north/east (left) bank, -1 south/west (right) bank, for an exact point."""

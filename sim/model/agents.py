@@ -82,15 +82,18 @@ class GroundUnit(CellAgent):
         p = model.params
         self.move_credit_km += p.advance_km_per_day * self.readiness
         area = picture.operating[self.faction]
-        while True:
-            step = _best_step(model, self.cell.coordinate, target, area, p, avoid=self.trail)
+        here = start = self.cell.coordinate
+        while True:  # walk by coordinate; the unit enters its Mesa cell once, where the day's walk ends
+            step = _best_step(model, here, target, area, p, avoid=self.trail)
             if step is None or step[1] > self.move_credit_km:
                 break
             self.move_credit_km -= step[1]
-            self.trail.append(self.cell.coordinate)
-            self.cell = model.grid[step[0]]
-            if picture.in_contact(self.cell.coordinate):
+            self.trail.append(here)
+            here = step[0]
+            if picture.in_contact(here):
                 break
+        if here != start:
+            self.cell = model.grid[here]
 
     def choose_target(self, picture: GroundPicture) -> tuple[int, int] | None:
         """A channel's shared objective, else the unit's own objective, else the nearest ISIS ground."""
@@ -101,12 +104,12 @@ class GroundUnit(CellAgent):
                 return target
         x, y = self.cell.coordinate
         if self.objective is not None:
-            km = model.km_from(x, y, np.array(self.objective[:1]), np.array(self.objective[1:]))
-            if km[0] > model.params.control_radius_km or model.control[self.objective] == CONTROL_ISIS:
+            km = model.theater.km_between(x, y, *self.objective)
+            if km > model.params.control_radius_km or model.control[self.objective] == CONTROL_ISIS:
                 return self.objective  # reached when near it and no longer ISIS-held
             self.objective = None
         if self.objective_pocket is not None:
-            target = picture.nearest(x, y, picture.isis_ground(self.faction, self.objective_pocket))
+            target = picture.nearest_isis_ground(x, y, self.faction, self.objective_pocket)
             if target is not None:
                 return target
             self.objective_pocket = None
@@ -116,7 +119,7 @@ class GroundUnit(CellAgent):
                 self.halted_until = start
                 return None
             return self.choose_target(picture)
-        return picture.nearest(x, y, picture.isis_ground(self.faction))
+        return picture.nearest_isis_ground(x, y, self.faction)
 
     def take_losses(self, lost: float) -> None:
         """Lose fighters; readiness falls with the share of strength lost."""
@@ -177,14 +180,17 @@ class IsisCell(CellAgent):
         start = self.cell.coordinate
         budget = p.isis_move_km_per_day
         allowed = picture.areas.isis_allowed(start)
+        here = start
         while budget > 0:
-            step = _best_step(model, self.cell.coordinate, away, allowed, p, contested=False)
+            step = _best_step(model, here, away, allowed, p, contested=False)
             if step is None or step[1] > budget:
                 break
             budget -= step[1]
-            self.cell = model.grid[step[0]]
+            here = step[0]
+        if here != start:
+            self.cell = model.grid[here]
         # a cell with no way out (encircled, or the way blocked) fights where it stands
-        self.dispersed = self.dispersed or self.cell.coordinate != start
+        self.dispersed = self.dispersed or here != start
 
     def reinforce_neighbour(self, picture: IsisPicture) -> None:
         """Send part of a quiet cell's fighters to the nearest pressed cell; needs cohesion."""
@@ -323,18 +329,17 @@ def _best_step(
     t = model.theater
     x0, y0 = here
     tx, ty = target
+    width, height = t.width, t.height
     here_allowed = allowed[x0, y0]
-    kx = float(t.km_per_cell_x[y0])
-    ky = float(t.km_per_cell_y)
-    here_d = math.hypot((tx - x0) * kx, (ty - y0) * ky)
+    kx, ky = t.km_per_row[y0], t.km_per_cell_y
+    hypot = math.hypot
+    here_d = hypot((tx - x0) * kx, (ty - y0) * ky)
     best, best_d, detour, detour_d = None, here_d, None, math.inf
     for dx, dy in _NEIGHBOUR_STEPS:
         x, y = x0 + dx, y0 + dy
-        if not (0 <= x < t.width and 0 <= y < t.height):
+        if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
             continue
-        if here_allowed and not allowed[x, y]:
-            continue
-        d = math.hypot((tx - x) * kx, (ty - y) * ky)
+        d = hypot((tx - x) * kx, (ty - y) * ky)
         if d < best_d:
             best, best_d = (x, y), d
         elif d < detour_d and (x, y) not in avoid:
@@ -345,7 +350,7 @@ def _best_step(
         best = detour
     if best is None:
         return None
-    cost = math.hypot((best[0] - x0) * kx, (best[1] - y0) * ky)
+    cost = hypot((best[0] - x0) * kx, (best[1] - y0) * ky)
     if t.road[best] and t.road[x0, y0]:
         cost /= p.road_speed_factor
     if t.river[best] != RIVER_NONE and t.river[x0, y0] == RIVER_NONE:

@@ -43,14 +43,38 @@ class GroundPicture:
         return self._contact[here]
 
     def isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """ISIS-held cells that ``faction`` may enter (in ``pocket`` when given)."""
+        """ISIS-held cells that ``faction`` may enter (in ``pocket`` when given), in np.nonzero's order."""
+        return self._edge_of_ground(faction, pocket)[:2]
+
+    def nearest_isis_ground(self, x: int, y: int, faction: str, pocket: str | None = None):
+        """The ISIS-held cell ``faction`` may enter (in ``pocket``) nearest to (x, y), ties to the first
+        in np.nonzero's order; None if there is none.
+
+        Only the ground's edge is measured: from a point outside a set of cells, a cell whose four
+        neighbours are all in the set is never the nearest (the neighbour toward the point is strictly
+        nearer), so the nearest cells, ties included, are on the edge, in the same order. A point
+        inside the set is its own nearest cell.
+        """
+        xs, ys, edge, inside = self._edge_of_ground(faction, pocket)
+        if xs.size == 0:
+            return None
+        if inside[x, y]:
+            return x, y
+        return self.nearest(x, y, (xs[edge], ys[edge]))
+
+    def _edge_of_ground(self, faction: str, pocket: str | None):
         key = (faction, pocket)
         if key not in self._ground:
             xs, ys = self.held
             keep = self.operating[faction][xs, ys]
             if pocket is not None:
                 keep &= self.pocket_masks[pocket][xs, ys]
-            self._ground[key] = xs[keep], ys[keep]
+            xs, ys = xs[keep], ys[keep]
+            inside = np.zeros((self.theater.width + 2, self.theater.height + 2), dtype=bool)
+            inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
+            edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
+                     & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
+            self._ground[key] = xs, ys, edge, inside[1:-1, 1:-1]
         return self._ground[key]
 
     def nearest(self, x: int, y: int, cells: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:

@@ -1,0 +1,114 @@
+"""Before and after in the same run: this tree's model against another commit's, scenario by scenario.
+
+``python -m benchmarks.versus --against REV [--reps N] [--days-scale F]`` checks REV out into a
+temporary git worktree (or takes ``--against-tree PATH``), then times every shipped scenario in child
+processes that import ``sim`` from one tree or the other, taking turns (old, new, old, new, ...), so
+that other work on a shared machine lands on both alike. Each child builds the model and runs it for
+the scenario's days (``sim.run``: set-up, the days, the recorded table and summary) after one
+untimed warm-up run; the figure is the child's CPU time for the timed run. The table gives the
+medians and the ratio old / new per day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: What a child runs: import sim from the tree given, warm up, time one run per scenario.
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import sim
+out = {}
+for name, days in json.loads(sys.argv[2]):
+    spec = sim.load(name) if days is None else sim.load(name, set=[f"days={days}"])
+    sim.run(spec, seed=int(sys.argv[3]))
+    c0, w0 = time.process_time(), time.perf_counter()
+    sim.run(spec, seed=int(sys.argv[3]))
+    out[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - w0, "days": spec.days}
+print(json.dumps(out))
+"""
+
+
+def scenarios(tree: Path) -> list[str]:
+    return sorted(p.stem for p in (tree / "scenarios").glob("*.yaml"))
+
+
+def child(tree: Path, plan: list[tuple[str, int | None]], seed: int) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(tree), json.dumps(plan), str(seed)],
+                          cwd=tree, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def compare(old: Path, new: Path, names: list[str], reps: int, days: int | None = None) -> dict:
+    """Median CPU seconds per run and per day in each tree, and the speed-up, by scenario."""
+    plan = [(n, days) for n in names]
+    runs: dict[str, list[dict]] = {"old": [], "new": []}
+    for rep in range(reps):
+        for side, tree in (("old", old), ("new", new)):
+            runs[side].append(child(tree, plan, seed=1 + rep))
+    table = {}
+    for name in names:
+        row = {}
+        for side in ("old", "new"):
+            cpu = statistics.median(r[name]["cpu"] for r in runs[side])
+            wall = statistics.median(r[name]["wall"] for r in runs[side])
+            days = runs[side][0][name]["days"]
+            row[side] = {"cpu_s": round(cpu, 4), "wall_s": round(wall, 4), "days": days,
+                         "ms_per_day": round(1000 * cpu / days, 3)}
+        row["speedup"] = round(row["old"]["ms_per_day"] / row["new"]["ms_per_day"], 2)
+        table[name] = row
+    return table
+
+
+def worktree(rev: str, where: Path) -> Path:
+    subprocess.run(["git", "worktree", "add", "--detach", str(where), rev], cwd=ROOT, check=True,
+                   capture_output=True)
+    return where
+
+
+def markdown(table: dict, rev: str) -> str:
+    lines = [f"| scenario | days | before ({rev}) ms/day | after ms/day | speed-up |",
+             "|---|---|---|---|---|"]
+    for name, row in table.items():
+        lines.append(f"| {name} | {row['new']['days']} | {row['old']['ms_per_day']:.2f} | "
+                     f"{row['new']['ms_per_day']:.2f} | {row['speedup']:.2f}x |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.versus", description=__doc__)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--against", help="the commit to compare with (checked out in a temporary worktree)")
+    which.add_argument("--against-tree", type=Path, help="a checkout of the other version")
+    parser.add_argument("--reps", type=int, default=5, help="child processes per tree (default 5)")
+    parser.add_argument("--days", type=int, default=None, help="days of every run (default: each scenario's)")
+    parser.add_argument("--out", type=Path, default=None, help="write the table as JSON here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
+        if args.against_tree is not None:
+            old, label = args.against_tree.resolve(), args.against_tree.name
+        else:
+            old, label = worktree(args.against, Path(tmp) / "old"), args.against
+        try:
+            names = [n for n in scenarios(ROOT) if n in scenarios(old)]
+            table = compare(old, ROOT, names, args.reps, args.days)
+        finally:
+            if args.against_tree is None:
+                subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
+                               capture_output=True)
+    if args.out is not None:
+        args.out.write_text(json.dumps({"against": label, "table": table}, indent=1) + "\n", encoding="utf-8")
+    print(markdown(table, label))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
