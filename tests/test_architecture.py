@@ -115,3 +115,13 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_circle_runs_through_the_model_or_the_channels():
     through = [c for c in _cycles(_graph()) if any(m.startswith(("sim.model", "sim.channels")) for m in c)]
     assert not through, through
+
+
+def test_agents_and_the_days_pictures_import_no_phase_even_for_type_checking():
+    """The phases import the agents and the day's pictures (sim.model.day); the agents and the
+    pictures never import a phase back, not even under TYPE_CHECKING, so the core has no circle."""
+    for name in ("agents.py", "day.py"):
+        tree = ast.parse((SIM / "model" / name).read_text(encoding="utf-8"))
+        found = {node.module for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim")}
+        assert not [m for m in found if m.startswith("sim.model.phases")], (name, sorted(found))

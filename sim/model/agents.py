@@ -1,6 +1,6 @@
 """The agents: anti-ISIS ground units, ISIS cells and air wings (Mesa CellAgents).
 
-Agents decide; each phase computes the day's picture they read (sim.model.phases: sightings,
+Agents decide; each phase computes the day's picture they read (sim.model.day: sightings,
 pressure, targets, areas) with numpy once, and hands it to them, so per-agent Python stays small.
 """
 
@@ -15,14 +15,11 @@ from mesa.discrete_space import CellAgent
 
 from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
-from sim.model.phases.combat import on_prepared_ground
-from sim.model.phases.friction import air_incident
+from sim.model.day import on_prepared_ground
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
-    from sim.model.phases.air import AirPicture
-    from sim.model.phases.ground import GroundPicture
-    from sim.model.phases.isis import IsisPicture
+    from sim.model.day import AirPicture, GroundPicture, IsisPicture
 
 _NEIGHBOUR_STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
@@ -271,7 +268,7 @@ class AirWing(CellAgent):
             pool = self._country_pool(targets, rng)
             weights = np.array([c.strength for c in pool])
             cell = pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
-            if air_incident(model, self, cell, rng):
+            if picture.incident(model, self, cell, rng):
                 return
             self.strike(cell, rng)
 

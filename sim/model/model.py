@@ -17,6 +17,7 @@ from mesa import DataCollector, Model
 from sim.channels import HOOKS, build_channels, implementing
 from sim.geography import add_layer, build_theater, make_mesa_grid
 from sim.model.agents import AirWing, GroundUnit, IsisCell
+from sim.model.day import NOTHING_SEEN
 from sim.model.phases.air import fly_air_missions
 from sim.model.phases.areas import build_areas
 from sim.model.phases.combat import engage, fight_engagements
@@ -24,7 +25,7 @@ from sim.model.phases.control import initial_control, update_control_and_pockets
 from sim.model.phases.counterattack import counterattack, held_towns
 from sim.model.phases.friction import resolve_incidents
 from sim.model.phases.ground import move_ground_forces
-from sim.model.phases.intel import NOTHING_SEEN, gather_intelligence
+from sim.model.phases.intel import gather_intelligence
 from sim.model.phases.isis import isis_act
 from sim.model.places import PlaceTracker, named_places
 from sim.model.record import daily_row

@@ -7,37 +7,16 @@ read; nothing in it changes during the day.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.factions import GROUND_FACTIONS
+from sim.model.day import Areas
 from sim.model.space import zones
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
-
-
-@dataclass(frozen=True)
-class Areas:
-    operating: Mapping[str, np.ndarray]  # faction -> cells its units may enter
-    strike: Mapping[str, np.ndarray]  # wing -> cells it may strike (within its range)
-    barriers: tuple[np.ndarray, ...]  # cells ISIS cells outside them may not enter
-    land: np.ndarray
-    _isis: dict = field(default_factory=dict, compare=False, repr=False)  # by side of each barrier
-
-    def isis_allowed(self, coordinate: tuple[int, int]) -> np.ndarray:
-        """Iraq and Syria, minus the barriers that a cell at ``coordinate`` is outside of."""
-        inside = tuple(bool(barrier[coordinate]) for barrier in self.barriers)
-        if inside not in self._isis:  # the same for every cell on the same sides today
-            area = self.land
-            for barrier, within in zip(self.barriers, inside, strict=True):
-                if not within:
-                    area = area & ~barrier
-            self._isis[inside] = area
-        return self._isis[inside]
 
 
 def _combine(base: np.ndarray, widen, narrow) -> np.ndarray:

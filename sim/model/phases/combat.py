@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.geography import TERRAIN_URBAN
+from sim.model.day import on_prepared_ground
 from sim.model.laws import lanchester
 from sim.model.space.distances import nearest_within, xy
 
@@ -41,12 +42,6 @@ def fight_engagements(model: BorderModel) -> None:
             model.today["isis_killed_in_combat"] += cell.strength
             cell.strength = 0.0
             cell.remove()
-
-
-def on_prepared_ground(model: BorderModel, cell: IsisCell) -> bool:
-    """A cell that holds ground (not dispersed) inside a pocket, ground ISIS held at the start."""
-    x, y = cell.cell.coordinate
-    return not cell.dispersed and any(bool(mask[x, y]) for mask in model.pocket_masks)
 
 
 def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> None:

@@ -1,37 +1,22 @@
 """Phase 2 of the day: each camp looks for ISIS cells (laws.detection), then camps joined by an open
-channel pool what they saw. The result is the day's ``Sightings``, read by the air and combat phases.
+channel pool what they saw. The result is the day's ``Sightings`` (sim.model.day), read by the air
+and combat phases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.factions import CAMPS
+from sim.model.day import NOTHING_SEEN, Sightings
 from sim.model.laws import detection
 from sim.model.space.distances import xy
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
-    from sim.model.agents import IsisCell
-    from sim.model.phases.areas import Areas
-
-
-@dataclass(frozen=True)
-class Sightings:
-    """Which camps saw which ISIS cell today: ``seen[cell]`` is a bool per camp, in ``CAMPS`` order."""
-
-    seen: Mapping[IsisCell, np.ndarray]
-
-    def by(self, cell: IsisCell, camp: str) -> bool:
-        row = self.seen.get(cell)
-        return row is not None and bool(row[CAMPS.index(camp)])
-
-
-NOTHING_SEEN = Sightings({})
+    from sim.model.day import Areas
 
 
 def gather_intelligence(model: BorderModel, areas: Areas, rng: np.random.Generator) -> Sightings:

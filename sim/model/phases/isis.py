@@ -1,7 +1,7 @@
 """Phase 5 of the day: ISIS cells, feeling the pressure of the units that just moved, disperse,
 reinforce a pressed neighbour or raid (``IsisCell.act``).
 
-The phase hands every cell the day's ``IsisPicture``, computed for all cells at once:
+The phase hands every cell the day's ``IsisPicture`` (sim.model.day), computed for all cells at once:
 
 - pressure on a cell is the effective strength (strength x readiness) of the non-halted enemy units
   within twice ``contact_km``;
@@ -15,47 +15,17 @@ The phase hands every cell the day's ``IsisPicture``, computed for all cells at 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.factions import CAMP_IRAQ
 from sim.model.agents import IsisCell
-from sim.model.space.distances import nearest_within, pairs_within, pairwise_km, xy
+from sim.model.day import IsisPicture
+from sim.model.space.distances import pairs_within, pairwise_km, xy
 
 if TYPE_CHECKING:
-    from sim.geography import Theater
     from sim.model import BorderModel
-    from sim.model.agents import GroundUnit
-    from sim.model.phases.areas import Areas
-
-
-@dataclass(frozen=True)
-class IsisPicture:
-    theater: Theater
-    raid_range_km: float
-    pressure: Mapping[IsisCell, float]
-    reinforcement: Mapping[IsisCell, IsisCell | None]
-    units: list[GroundUnit]  # ground units, standing still during the phase
-    ux: np.ndarray
-    uy: np.ndarray
-    is_iraqi: np.ndarray
-    areas: Areas
-    _raids: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def raid_target(self, here: tuple[int, int]) -> GroundUnit | None:
-        if here not in self._raids:  # the cell moved today
-            self._raids.update(self.raid_targets(np.array([here[0]]), np.array([here[1]])))
-        return self._raids[here]
-
-    def raid_targets(self, cx: np.ndarray, cy: np.ndarray) -> dict[tuple[int, int], GroundUnit | None]:
-        """The raid target of a cell standing at each (cx, cy), by coordinate."""
-        cells = list(zip(cx.tolist(), cy.tolist(), strict=True))
-        if not self.units:
-            return dict.fromkeys(cells)
-        nearest = nearest_within(self.theater, cx, cy, self.ux, self.uy, self.raid_range_km, self.is_iraqi)
-        return dict(zip(cells, (self.units[k] if k >= 0 else None for k in nearest.tolist()), strict=True))
 
 
 def pressure(model: BorderModel, cells: list[IsisCell]) -> dict[IsisCell, float]:

@@ -1,0 +1,166 @@
+"""The day's pictures: what a phase computes once for all agents and hands to them to decide on.
+
+The phases (sim.model.phases) build these; the agents (sim.model.agents) read them. Neither the
+pictures nor the agents import a phase, so the model's core has no import circle: phases import
+agents and this module, agents import this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.factions import CAMPS
+from sim.model.space.distances import km_from, nearest_within
+
+if TYPE_CHECKING:
+    from sim.geography import Theater
+    from sim.model import BorderModel
+    from sim.model.agents import AirWing, GroundUnit, IsisCell
+
+
+@dataclass(frozen=True)
+class Areas:
+    operating: Mapping[str, np.ndarray]  # faction -> cells its units may enter
+    strike: Mapping[str, np.ndarray]  # wing -> cells it may strike (within its range)
+    barriers: tuple[np.ndarray, ...]  # cells ISIS cells outside them may not enter
+    land: np.ndarray
+    _isis: dict = field(default_factory=dict, compare=False, repr=False)  # by side of each barrier
+
+    def isis_allowed(self, coordinate: tuple[int, int]) -> np.ndarray:
+        """Iraq and Syria, minus the barriers that a cell at ``coordinate`` is outside of."""
+        inside = tuple(bool(barrier[coordinate]) for barrier in self.barriers)
+        if inside not in self._isis:  # the same for every cell on the same sides today
+            area = self.land
+            for barrier, within in zip(self.barriers, inside, strict=True):
+                if not within:
+                    area = area & ~barrier
+            self._isis[inside] = area
+        return self._isis[inside]
+
+
+@dataclass(frozen=True)
+class Sightings:
+    """Which camps saw which ISIS cell today: ``seen[cell]`` is a bool per camp, in ``CAMPS`` order."""
+
+    seen: Mapping[IsisCell, np.ndarray]
+
+    def by(self, cell: IsisCell, camp: str) -> bool:
+        row = self.seen.get(cell)
+        return row is not None and bool(row[CAMPS.index(camp)])
+
+
+NOTHING_SEEN = Sightings({})
+
+
+@dataclass(frozen=True)
+class AirPicture:
+    sightings: Sightings
+    zones: Mapping[str, np.ndarray]
+    #: The friction rule a strike near the rival camp's forces runs (sim.model.phases.friction).
+    incident: Callable[[BorderModel, AirWing, IsisCell, np.random.Generator], bool]
+
+    def targets(self, wing: str, camp: str) -> list[IsisCell]:
+        """Cells ``camp`` has seen, inside ``wing``'s strike zone, with at least one fighter."""
+        j = CAMPS.index(camp)
+        zone = self.zones[wing]
+        return [c for c, seen in self.sightings.seen.items()
+                if seen[j] and zone[c.cell.coordinate] and c.strength >= 1.0]
+
+
+@dataclass(frozen=True)
+class GroundPicture:
+    theater: Theater
+    contact_km: float
+    isis_x: np.ndarray  # ISIS cells' coordinates as the phase began
+    isis_y: np.ndarray
+    held: tuple[np.ndarray, np.ndarray]  # ISIS-held cells today, in np.nonzero's order
+    operating: Mapping[str, np.ndarray]  # faction -> cells its units may enter
+    pocket_masks: Mapping[str, np.ndarray]
+    _contact: dict = field(default_factory=dict, compare=False, repr=False)
+    _ground: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def in_contact(self, here: tuple[int, int]) -> bool:
+        """An ISIS cell within ``contact_km`` of ``here``."""
+        if here not in self._contact:
+            km = km_from(self.theater, *here, self.isis_x, self.isis_y)
+            self._contact[here] = bool((km <= self.contact_km).any())
+        return self._contact[here]
+
+    def isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """ISIS-held cells that ``faction`` may enter (in ``pocket`` when given), in np.nonzero's order."""
+        return self._edge_of_ground(faction, pocket)[:2]
+
+    def nearest_isis_ground(self, x: int, y: int, faction: str, pocket: str | None = None):
+        """The ISIS-held cell ``faction`` may enter (in ``pocket``) nearest to (x, y), ties to the first
+        in np.nonzero's order; None if there is none.
+
+        Only the ground's edge is measured: from a point outside a set of cells, a cell whose four
+        neighbours are all in the set is never the nearest (the neighbour toward the point is strictly
+        nearer), so the nearest cells, ties included, are on the edge, in the same order. A point
+        inside the set is its own nearest cell.
+        """
+        xs, ys, edge, inside = self._edge_of_ground(faction, pocket)
+        if xs.size == 0:
+            return None
+        if inside[x, y]:
+            return x, y
+        return self.nearest(x, y, (xs[edge], ys[edge]))
+
+    def _edge_of_ground(self, faction: str, pocket: str | None):
+        key = (faction, pocket)
+        if key not in self._ground:
+            xs, ys = self.held
+            keep = self.operating[faction][xs, ys]
+            if pocket is not None:
+                keep &= self.pocket_masks[pocket][xs, ys]
+            xs, ys = xs[keep], ys[keep]
+            inside = np.zeros((self.theater.width + 2, self.theater.height + 2), dtype=bool)
+            inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
+            edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
+                     & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
+            self._ground[key] = xs, ys, edge, inside[1:-1, 1:-1]
+        return self._ground[key]
+
+    def nearest(self, x: int, y: int, cells: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:
+        xs, ys = cells
+        if xs.size == 0:
+            return None
+        i = int(np.argmin(km_from(self.theater, x, y, xs, ys)))
+        return int(xs[i]), int(ys[i])
+
+
+@dataclass(frozen=True)
+class IsisPicture:
+    theater: Theater
+    raid_range_km: float
+    pressure: Mapping[IsisCell, float]
+    reinforcement: Mapping[IsisCell, IsisCell | None]
+    units: list[GroundUnit]  # ground units, standing still during the phase
+    ux: np.ndarray
+    uy: np.ndarray
+    is_iraqi: np.ndarray
+    areas: Areas
+    _raids: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def raid_target(self, here: tuple[int, int]) -> GroundUnit | None:
+        if here not in self._raids:  # the cell moved today
+            self._raids.update(self.raid_targets(np.array([here[0]]), np.array([here[1]])))
+        return self._raids[here]
+
+    def raid_targets(self, cx: np.ndarray, cy: np.ndarray) -> dict[tuple[int, int], GroundUnit | None]:
+        """The raid target of a cell standing at each (cx, cy), by coordinate."""
+        cells = list(zip(cx.tolist(), cy.tolist(), strict=True))
+        if not self.units:
+            return dict.fromkeys(cells)
+        nearest = nearest_within(self.theater, cx, cy, self.ux, self.uy, self.raid_range_km, self.is_iraqi)
+        return dict(zip(cells, (self.units[k] if k >= 0 else None for k in nearest.tolist()), strict=True))
+
+
+def on_prepared_ground(model: BorderModel, cell: IsisCell) -> bool:
+    """A cell that holds ground (not dispersed) inside a pocket, ground ISIS held at the start."""
+    x, y = cell.cell.coordinate
+    return not cell.dispersed and any(bool(mask[x, y]) for mask in model.pocket_masks)
