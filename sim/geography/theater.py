@@ -111,6 +111,12 @@ class Theater:
         terrain[dense] = TERRAIN_URBAN
         self.terrain = _readonly(terrain)
         self._disk_mask = functools.lru_cache(maxsize=4096)(self._disk_mask_uncached)
+        #: Each country's cells, and Syria by bank of the Euphrates (read-only; zones read them daily).
+        self.in_country = {code: _readonly(self.country == code) for code in (*COUNTRY_CODES.values(),
+                                                                              COUNTRY_OTHER)}
+        syria = self.in_country[COUNTRY_CODES["Syria"]]
+        self.syria_left_bank = _readonly(syria & (self.euphrates_side > 0))
+        self.syria_right_bank = _readonly(syria & (self.euphrates_side < 0))
         self._disk_cells = functools.lru_cache(maxsize=1 << 14)(self._disk_cells_uncached)
 
     def _rivers(self, rivers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -18,19 +18,20 @@ if TYPE_CHECKING:
 
 
 def iraq(model: BorderModel) -> np.ndarray:
-    return model.theater.country == COUNTRY_IRAQ
+    """Iraq's cells (the theater's read-only mask: combine it, never write to it)."""
+    return model.theater.in_country[COUNTRY_IRAQ]
 
 
 def sdf_side(model: BorderModel) -> np.ndarray:
     """Syria north/east of the Euphrates, plus any SDF-held ground."""
     t = model.theater
-    return (t.country == COUNTRY_SYRIA) & ((t.euphrates_side > 0) | (model.control == CONTROL_SDF))
+    return t.syria_left_bank | (t.in_country[COUNTRY_SYRIA] & (model.control == CONTROL_SDF))
 
 
 def saa_side(model: BorderModel) -> np.ndarray:
     """Syria south/west of the Euphrates, plus any SAA-held ground."""
     t = model.theater
-    return (t.country == COUNTRY_SYRIA) & ((t.euphrates_side < 0) | (model.control == CONTROL_SAA))
+    return t.syria_right_bank | (t.in_country[COUNTRY_SYRIA] & (model.control == CONTROL_SAA))
 
 
 def base_strike_zone(model: BorderModel, wing: str) -> np.ndarray:
@@ -45,8 +46,8 @@ def base_strike_zone(model: BorderModel, wing: str) -> np.ndarray:
 
 
 def base_operating_area(model: BorderModel, faction: str) -> np.ndarray:
-    """Ground units stay in their own country unless a channel lets them cross."""
-    return model.theater.country == GROUND_FACTIONS[faction].home_country
+    """Ground units stay in their own country unless a channel lets them cross (read-only mask)."""
+    return model.theater.in_country[GROUND_FACTIONS[faction].home_country]
 
 
 def near_units(model: BorderModel, units, radius_km: float) -> np.ndarray:
