@@ -60,6 +60,10 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
     eff = np.array([u.strength * u.readiness for u in attackers])
     total = float(eff.sum())
     x0 = min(total, p.max_engaged_fighters)
+    if cell.garrison is not None:  # [garrison hook] a last stand is fought house to house
+        from sim.model.phases.garrison import engaged_cap
+
+        x0 = min(x0, engaged_cap(model, cell))
     detected = any(model.sightings.by(cell, u.camp) for u in attackers)
     a = lanchester.area_fire_coefficient(
         p.area_fire,
