@@ -234,9 +234,10 @@ class Params(BaseModel):
         "way out is left); to be calibrated jointly",
     )
     close_quarters_fighters: float = _p(
-        400.0, 1, 1e6, "fighters",
+        1500.0, 1, 1e6, "fighters",
         "Force to space in a last stand: at most this many attacking fighters engage a cell of a garrison "
-        "ordered to stand on built-up ground (house-to-house frontage); to be calibrated jointly",
+        "ordered to stand on built-up ground (house-to-house frontage: about a brigade per defended 5 km "
+        "cell of a city); to be calibrated jointly",
     )
 
     # --- insurgency (sim.model.phases.insurgency; only forces with `insurgent: true`) ---
@@ -247,14 +248,15 @@ class Params(BaseModel):
         "jointly",
     )
     recruit_rate: float = _p(
-        0.05, 0, 10, "fighters/(1000 people*day)",
-        "Recruits a hidden insurgent cell in cover gains a day per thousand rural inhabitants of its "
-        "5 km cell and its neighbours, times cohesion; to be calibrated jointly",
+        0.01, 0, 10, "fighters/(1000 people*day)",
+        "Recruits a hidden insurgent cell in cover gains a day per thousand inhabitants of its 5 km cell "
+        "and its eight neighbours, times cohesion (a town of 100,000 beside it: one a day); to be "
+        "calibrated jointly",
     )
     insurgent_attack_rate: float = _p(
-        0.02, 0, 5, "1/(fighter*day)",
-        "Attacks a day per fighter of a hidden insurgent cell, times cohesion, before suppression; to be "
-        "calibrated jointly",
+        0.006, 0, 5, "1/(fighter*day)",
+        "Attacks a day per fighter of a hidden insurgent cell, times cohesion, before suppression (a cell "
+        "of 50 attacks about twice a week); to be calibrated jointly",
     )
     attack_suppression_ratio: float = _p(
         20.0, 0.1, 1000, "-",
