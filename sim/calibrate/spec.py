@@ -45,6 +45,12 @@ TARGET_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "kills_per_strike": (("max",), ("scale", "scenarios", "source")),
     "final": (("scenario", "column", "range"), ("scale", "source")),
     "sum": (("scenario", "column", "days", "value"), ("tolerance", "source")),
+    # days until a place is taken (a siege's or a collapse's duration) inside a range
+    "taken_within": (("scenario", "place", "by", "range"), ("scale_days", "source")),
+    # the mean of a column summed over each week of [first, last] (the insurgency's weekly attacks)
+    "weekly_mean": (("scenario", "column", "days", "range"), ("scale", "source")),
+    # the mean of a column over the last window over its mean over the first (no decay)
+    "ratio": (("scenario", "column", "first", "last", "range"), ("scale", "source")),
 }
 DEFAULT_SCALE_DAYS = 14.0
 DEFAULT_TOLERANCE = 0.3
@@ -80,6 +86,10 @@ class Target:
     max: float | None = None
     scenarios: tuple[str, ...] = ()
     source: str = ""
+    place: str | None = None  # taken_within: the place and who takes it
+    by: str | None = None
+    first: tuple[int, int] | None = None  # ratio: the first and last windows [day, day]
+    last: tuple[int, int] | None = None
 
     def as_dict(self) -> dict:
         out = {k: v for k, v in self.__dict__.items() if v not in (None, (), "")}
@@ -319,8 +329,35 @@ def _target(c: Checker, name: str, kind: str, f: dict[str, Node], path: str,
                   did_you_mean(alias, scenarios))
             return None
         kw["scenario"] = alias
-    if kind in ("record", "pocket_cleared"):
+    if kind in ("record", "pocket_cleared", "taken_within"):
         kw["scale"] = _positive(c, f.get("scale_days"), f"{path}.scale_days", DEFAULT_SCALE_DAYS)
+    if kind == "taken_within":
+        scenario = scenarios[kw["scenario"]].scenario
+        from sim.model.places import named_places
+
+        names = list(named_places(scenario))
+        if f["place"].value not in names:
+            c.err(f"no named place {f['place'].value!r} in that scenario (its objectives and record places)",
+                  f["place"], f"{path}.place", did_you_mean(f["place"].value, names))
+        kw["place"], kw["by"] = f["place"].value, f["by"].value
+        from sim.scenario.schema import FACTIONS
+
+        if kw["by"] not in FACTIONS or kw["by"] == "ISIS":
+            c.err(f"by is the faction that takes the place ({', '.join(FACTIONS[:-1])})", f["by"],
+                  f"{path}.by", did_you_mean(kw["by"], FACTIONS))
+        kw["range"] = _range(c, f["range"], f"{path}.range")
+    if kind in ("weekly_mean", "ratio"):
+        kw["column"] = f["column"].value
+        _column(c, scenarios[kw["scenario"]].scenario, f["column"], f"{path}.column")
+        kw["range"] = _range(c, f["range"], f"{path}.range")
+        kw["scale"] = _positive(c, f.get("scale"), f"{path}.scale",
+                                (kw["range"][1] - kw["range"][0]) if kw["range"] else 1.0)
+        for key in ("days",) if kind == "weekly_mean" else ("first", "last"):
+            window = _window(c, f[key], f"{path}.{key}")
+            if kind == "weekly_mean" and window is not None and (window[1] - window[0] + 1) % 7:
+                c.err("days must cover whole weeks ([first, last] with last - first + 1 a multiple of 7)",
+                      f[key], f"{path}.{key}")
+            kw[key] = window
     if kind == "pocket_cleared":
         pockets = list(scenarios[kw["scenario"]].scenario.pockets)
         if f["pocket"].value not in pockets:
@@ -363,6 +400,14 @@ def _target(c: Checker, name: str, kind: str, f: dict[str, Node], path: str,
     return Target(name, kind, **kw)
 
 
+def _window(c: Checker, node: Node, path: str) -> tuple[int, int] | None:
+    days = [c.integer(x, path, 0, limits.MAX_DAYS, None) for x in node.value] if node.is_list else []
+    if len(days) != 2 or None in days or days[0] > days[1]:
+        c.err("a window of days is [first, last] with first <= last", node, path)
+        return None
+    return days[0], days[1]
+
+
 def _positive(c: Checker, node: Node | None, path: str, default: float | None) -> float | None:
     if node is None:
         return default
@@ -377,8 +422,11 @@ def _column(c: Checker, scenario, node: Node, path: str) -> None:
     from sim.model.record import DAILY_COUNTERS
 
     pockets = list(scenario.pockets)
+    from sim.model.record import regime_counters
+
     columns = ("isis_fighters", "isis_cells", "isis_area_km2", "isis_cohesion", "civilian_harm_total",
-               *DAILY_COUNTERS, *(f"{p}_{w}" for p in pockets for w in ("km2", "fighters")))
+               *DAILY_COUNTERS, *regime_counters(scenario),
+               *(f"{p}_{w}" for p in pockets for w in ("km2", "fighters")))
     if node.value not in columns:
         c.err(f"unknown column {node.value!r} of the daily timeseries", node, path,
               did_you_mean(node.value, columns))

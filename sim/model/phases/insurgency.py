@@ -83,8 +83,7 @@ def insurgency_act(model: BorderModel) -> None:
             gained = p.recruit_rate * cell.cohesion * float(ground.people[cx[k], cy[k]])
             cell.strength += gained
             model.today["recruited"] += gained
-        rate = p.insurgent_attack_rate * cell.strength * cell.cohesion
-        rate /= 1.0 + felt[k] / (p.attack_suppression_ratio * cell.strength)
+        rate = attack_rate(p, cell.strength, cell.cohesion, float(felt[k]))
         attacks = int(rng.poisson(rate)) if rate > 0 and targets[k] >= 0 else 0
         for _ in range(attacks):
             attack(model, cell, units[int(targets[k])], rng)
@@ -92,6 +91,14 @@ def insurgency_act(model: BorderModel) -> None:
             cell.concealment *= 0.9  # attacking exposes the cell
     if ground.per_day > 0:
         infiltrate(model, cells, ground, rng)
+
+
+def attack_rate(p, strength: float, cohesion: float, pressure: float) -> float:
+    """Expected attacks a day of an insurgent cell: rate x S x cohesion / (1 + P / (ratio x S))."""
+    if strength <= 0:
+        return 0.0
+    suppression = 1.0 + pressure / (p.attack_suppression_ratio * strength)
+    return p.insurgent_attack_rate * strength * cohesion / suppression
 
 
 def attack(model: BorderModel, cell: IsisCell, target, rng: np.random.Generator) -> None:
@@ -119,9 +126,4 @@ def infiltrate(model: BorderModel, cells: list[IsisCell], ground: Insurgency,
     model.today["infiltrated"] += arrived
 
 
-def is_hidden_for_good(cell: IsisCell) -> bool:
-    """An insurgent cell does not regroup to hold ground."""
-    return cell.insurgent
-
-
-__all__ = ["Insurgency", "attack", "infiltrate", "insurgency_act", "is_hidden_for_good"]
+__all__ = ["Insurgency", "attack", "attack_rate", "infiltrate", "insurgency_act"]
