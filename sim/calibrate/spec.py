@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.calibrate.priors import Prior, declared, make_prior
+from sim.calibrate.regime_targets import REGIME_KINDS, regime_fields
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import limits
 from sim.scenario.tree import to_plain
@@ -331,33 +332,8 @@ def _target(c: Checker, name: str, kind: str, f: dict[str, Node], path: str,
         kw["scenario"] = alias
     if kind in ("record", "pocket_cleared", "taken_within"):
         kw["scale"] = _positive(c, f.get("scale_days"), f"{path}.scale_days", DEFAULT_SCALE_DAYS)
-    if kind == "taken_within":
-        scenario = scenarios[kw["scenario"]].scenario
-        from sim.model.places import named_places
-
-        names = list(named_places(scenario))
-        if f["place"].value not in names:
-            c.err(f"no named place {f['place'].value!r} in that scenario (its objectives and record places)",
-                  f["place"], f"{path}.place", did_you_mean(f["place"].value, names))
-        kw["place"], kw["by"] = f["place"].value, f["by"].value
-        from sim.scenario.schema import FACTIONS
-
-        if kw["by"] not in FACTIONS or kw["by"] == "ISIS":
-            c.err(f"by is the faction that takes the place ({', '.join(FACTIONS[:-1])})", f["by"],
-                  f"{path}.by", did_you_mean(kw["by"], FACTIONS))
-        kw["range"] = _range(c, f["range"], f"{path}.range")
-    if kind in ("weekly_mean", "ratio"):
-        kw["column"] = f["column"].value
-        _column(c, scenarios[kw["scenario"]].scenario, f["column"], f"{path}.column")
-        kw["range"] = _range(c, f["range"], f"{path}.range")
-        kw["scale"] = _positive(c, f.get("scale"), f"{path}.scale",
-                                (kw["range"][1] - kw["range"][0]) if kw["range"] else 1.0)
-        for key in ("days",) if kind == "weekly_mean" else ("first", "last"):
-            window = _window(c, f[key], f"{path}.{key}")
-            if kind == "weekly_mean" and window is not None and (window[1] - window[0] + 1) % 7:
-                c.err("days must cover whole weeks ([first, last] with last - first + 1 a multiple of 7)",
-                      f[key], f"{path}.{key}")
-            kw[key] = window
+    if kind in REGIME_KINDS:  # the regimes' targets (sim/calibrate/regime_targets.py)
+        regime_fields(c, kind, f, path, scenarios[kw["scenario"]].scenario, kw)
     if kind == "pocket_cleared":
         pockets = list(scenarios[kw["scenario"]].scenario.pockets)
         if f["pocket"].value not in pockets:
@@ -398,14 +374,6 @@ def _target(c: Checker, name: str, kind: str, f: dict[str, Node], path: str,
     if len(c.errors) > n_errors:
         return None
     return Target(name, kind, **kw)
-
-
-def _window(c: Checker, node: Node, path: str) -> tuple[int, int] | None:
-    days = [c.integer(x, path, 0, limits.MAX_DAYS, None) for x in node.value] if node.is_list else []
-    if len(days) != 2 or None in days or days[0] > days[1]:
-        c.err("a window of days is [first, last] with first <= last", node, path)
-        return None
-    return days[0], days[1]
 
 
 def _positive(c: Checker, node: Node | None, path: str, default: float | None) -> float | None:
