@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.calibrate.priors import Prior, declared, make_prior
+from sim.calibrate.regime_targets import REGIME_KINDS, regime_fields
 from sim.errors import ScenarioError, did_you_mean
 from sim.scenario import limits
 from sim.scenario.tree import to_plain
@@ -45,6 +46,12 @@ TARGET_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "kills_per_strike": (("max",), ("scale", "scenarios", "source")),
     "final": (("scenario", "column", "range"), ("scale", "source")),
     "sum": (("scenario", "column", "days", "value"), ("tolerance", "source")),
+    # days until a place is taken (a siege's or a collapse's duration) inside a range
+    "taken_within": (("scenario", "place", "by", "range"), ("scale_days", "source")),
+    # the mean of a column summed over each week of [first, last] (the insurgency's weekly attacks)
+    "weekly_mean": (("scenario", "column", "days", "range"), ("scale", "source")),
+    # the mean of a column over the last window over its mean over the first (no decay)
+    "ratio": (("scenario", "column", "first", "last", "range"), ("scale", "source")),
 }
 DEFAULT_SCALE_DAYS = 14.0
 DEFAULT_TOLERANCE = 0.3
@@ -80,6 +87,10 @@ class Target:
     max: float | None = None
     scenarios: tuple[str, ...] = ()
     source: str = ""
+    place: str | None = None  # taken_within: the place and who takes it
+    by: str | None = None
+    first: tuple[int, int] | None = None  # ratio: the first and last windows [day, day]
+    last: tuple[int, int] | None = None
 
     def as_dict(self) -> dict:
         out = {k: v for k, v in self.__dict__.items() if v not in (None, (), "")}
@@ -319,8 +330,10 @@ def _target(c: Checker, name: str, kind: str, f: dict[str, Node], path: str,
                   did_you_mean(alias, scenarios))
             return None
         kw["scenario"] = alias
-    if kind in ("record", "pocket_cleared"):
+    if kind in ("record", "pocket_cleared", "taken_within"):
         kw["scale"] = _positive(c, f.get("scale_days"), f"{path}.scale_days", DEFAULT_SCALE_DAYS)
+    if kind in REGIME_KINDS:  # the regimes' targets (sim/calibrate/regime_targets.py)
+        regime_fields(c, kind, f, path, scenarios[kw["scenario"]].scenario, kw)
     if kind == "pocket_cleared":
         pockets = list(scenarios[kw["scenario"]].scenario.pockets)
         if f["pocket"].value not in pockets:
@@ -377,8 +390,11 @@ def _column(c: Checker, scenario, node: Node, path: str) -> None:
     from sim.model.record import DAILY_COUNTERS
 
     pockets = list(scenario.pockets)
+    from sim.model.record import regime_counters
+
     columns = ("isis_fighters", "isis_cells", "isis_area_km2", "isis_cohesion", "civilian_harm_total",
-               *DAILY_COUNTERS, *(f"{p}_{w}" for p in pockets for w in ("km2", "fighters")))
+               *DAILY_COUNTERS, *regime_counters(scenario),
+               *(f"{p}_{w}" for p in pockets for w in ("km2", "fighters")))
     if node.value not in columns:
         c.err(f"unknown column {node.value!r} of the daily timeseries", node, path,
               did_you_mean(node.value, columns))

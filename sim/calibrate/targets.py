@@ -10,9 +10,15 @@ one seed; ``Simulator`` returns its statistics, a flat dict of floats:
 - ``kills_per_strike``: fighters killed by air divided by strikes, averaged over the listed scenarios
   (those with at least one strike).
 - ``final``: the column on the run's last day; ``sum``: the column summed over days [first, last].
+- ``taken_within``: the day ``by`` first takes ``place`` (a siege's or a collapse's duration), an
+  untaken place counted as the day after the run (``NAME:censored`` is then 1).
+- ``weekly_mean``: the column summed over days [first, last] (whole weeks) per week (the
+  insurgency's attacks a week); ``ratio``: the column's daily mean over the ``last`` window over its
+  mean over the ``first`` (no decay: about 1).
 
 Each target's *deviation* is a pure number: days late or early over ``scale_days`` (14: a fortnight
-counts as 1); for ``final`` the distance outside the range over ``scale``; for ``sum`` the difference
+counts as 1); for ``final``, ``taken_within``, ``weekly_mean`` and ``ratio`` the distance outside
+the range over ``scale`` (zero inside it); for ``sum`` the difference
 from the figure over figure x tolerance; for ``kills_per_strike`` the excess over ``max`` (none
 below it) over ``scale``. A record target's deviation is the root mean square over its events (a
 town never taken, counted as the day after the run, weighs heavily: a mean absolute deviation
@@ -120,12 +126,34 @@ def target_statistics(t: Target, runs: dict, scenarios: dict) -> dict[str, float
         rates = [s["totals"]["isis_killed_by_air"] / s["totals"]["strikes"]
                  for _, s in (runs[a] for a in t.scenarios) if s["totals"]["strikes"] > 0]
         return {t.name: float(np.mean(rates)) if rates else 0.0}
+    if t.kind == "taken_within":
+        _, summary = runs[t.scenario]
+        days = int(summary["days"])
+        who = _holder(t.by)
+        changes = summary["places"].get(t.place, {}).get("changes", [])
+        day = next((c["day"] for c in changes if c["to"] == who), None)
+        return {t.name: float(days + 1 if day is None else day), f"{t.name}:censored": float(day is None)}
     table, _ = runs[t.scenario]
+    if t.kind == "weekly_mean":
+        first, last = t.days
+        window = table[(table["day"] >= first) & (table["day"] <= last)]
+        return {t.name: float(window[t.column].sum()) / ((last - first + 1) / 7.0)}
+    if t.kind == "ratio":
+        def mean(w):
+            return float(table[(table["day"] >= w[0]) & (table["day"] <= w[1])][t.column].mean())
+        before = mean(t.first)
+        return {t.name: mean(t.last) / before if before > 0 else 0.0}
     if t.kind == "final":
         return {t.name: float(table[t.column].iloc[-1])}
     first, last = t.days
     window = table[(table["day"] >= first) & (table["day"] <= last)]
     return {t.name: float(window[t.column].sum())}
+
+
+def _holder(faction: str) -> str:
+    from sim.model.places import HOLDER, control_code
+
+    return HOLDER[control_code(faction)]
 
 
 def observed(spec: CalibrationSpec) -> dict[str, float]:
@@ -140,8 +168,10 @@ def observed(spec: CalibrationSpec) -> dict[str, float]:
             out[t.name], out[f"{t.name}:censored"] = 0.0, 0.0
         elif t.kind == "kills_per_strike":
             out[t.name] = float(t.max)
-        elif t.kind == "final":
+        elif t.kind in ("final", "weekly_mean", "ratio"):
             out[t.name] = float(sum(t.range) / 2)
+        elif t.kind == "taken_within":
+            out[t.name], out[f"{t.name}:censored"] = float(sum(t.range) / 2), 0.0
         else:
             out[t.name] = float(t.value)
     return out
@@ -157,7 +187,7 @@ def deviation(t: Target, stats: dict[str, float]) -> float:
         return abs(x) / t.scale
     if t.kind == "kills_per_strike":
         return max(0.0, x - t.max) / t.scale
-    if t.kind == "final":
+    if t.kind in ("final", "taken_within", "weekly_mean", "ratio"):  # outside the range, over the scale
         lo, hi = t.range
         return max(0.0, lo - x, x - hi) / t.scale
     return abs(x - t.value) / t.scale

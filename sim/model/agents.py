@@ -139,6 +139,13 @@ class IsisCell(CellAgent):
     ``regroup_days``; only then does it claim the cell it stands on again.
     """
 
+    # What the scenario states about the cell's force (set at placement; sim.model.phases.garrison and
+    # sim.model.phases.insurgency read them): a garrison's facts, or an insurgency's hidden cell.
+    garrison = None
+    garrison_strength = 0.0
+    garrison_broken = False
+    insurgent = False
+
     def __init__(self, model: BorderModel, cell, *, strength: float, concealment: float, label: str):
         super().__init__(model)
         self.cell = cell
@@ -149,23 +156,30 @@ class IsisCell(CellAgent):
         self.quiet_days = 0
         self.label = label
 
+    def stands(self) -> bool:
+        """A cell of a garrison ordered to stand (or forbidden to leave), as its scenario states."""
+        return self.garrison is not None and self.garrison.order_to_stand
+
     def act(self, picture: IsisPicture) -> None:
         """Disperse when pressed, otherwise reinforce a pressed neighbour; raid either way."""
         model, p = self.model, self.model.params
         rng = model.streams["isis"]
         pressure = picture.pressure.get(self, 0.0)
         self.quiet_days = self.quiet_days + 1 if pressure == 0.0 else 0
-        if self.dispersed and self.quiet_days >= p.regroup_days:
+        if self.dispersed and self.quiet_days >= p.regroup_days and not self.insurgent:  # [insurgency hook]
             self.dispersed = False  # regrouped: holds ground again
         held = on_prepared_ground(model, self)  # defenders of prepared ground hold on (docs/odd.md)
         chance = p.disperse_probability * (p.prepared_disperse_factor if held else 1.0)
+        if self.stands():  # a garrison ordered to stand does not disperse (sim.model.phases.garrison)
+            chance = 0.0
         if pressure > p.disperse_pressure_ratio * self.strength and rng.random() < chance:
             self.disperse(picture)
         elif pressure == 0.0:
             self.reinforce_neighbour(picture)
         if self.dispersed and model.theater.terrain[self.cell.coordinate] == TERRAIN_DESERT:
             self.concealment = min(0.95, self.concealment + p.concealment_gain_dispersed)
-        self.raid(picture)
+        if not self.insurgent:  # [insurgency hook] insurgent cells attack in phases/insurgency.py
+            self.raid(picture)
         self.cohesion += (1.0 - self.cohesion) * p.cohesion_recovery
 
     def disperse(self, picture: IsisPicture) -> None:

@@ -24,7 +24,9 @@ from sim.model.phases.combat import engage, fight_engagements
 from sim.model.phases.control import initial_control, update_control_and_pockets
 from sim.model.phases.counterattack import counterattack, held_towns
 from sim.model.phases.friction import resolve_incidents
+from sim.model.phases.garrison import garrison_act
 from sim.model.phases.ground import move_ground_forces
+from sim.model.phases.insurgency import Insurgency, insurgency_act
 from sim.model.phases.intel import gather_intelligence
 from sim.model.phases.isis import isis_act
 from sim.model.places import PlaceTracker, named_places
@@ -36,7 +38,7 @@ from sim.scenario.limits import seed_problem
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
-STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction")
+STREAMS = ("setup", "intel", "air", "ground", "isis", "combat", "friction", "insurgency")
 
 
 class BorderModel(Model):
@@ -91,6 +93,7 @@ class BorderModel(Model):
         self.places = PlaceTracker(self, named_places(spec))  # named places as outcomes
         self.isis_towns = held_towns(self)  # towns in the pockets at the start: ISIS may counter-attack them
         self.areas = build_areas(self)
+        self.insurgency = Insurgency(self)  # cover and people for insurgent cells (phases/insurgency.py)
         update_control_and_pockets(self)
         self.datacollector = DataCollector(
             model_reporters={name: (lambda m, key=name: m.row[key]) for name in self._columns()}
@@ -115,6 +118,8 @@ class BorderModel(Model):
         fly_air_missions(self)
         move_ground_forces(self)
         isis_act(self)
+        garrison_act(self)  # [regimes] garrisons break or stand (phases/garrison.py)
+        insurgency_act(self)  # [regimes] insurgent cells hide, regrow, attack (phases/insurgency.py)
         counterattack(self)  # towns left open, retaken (phases/counterattack.py)
         fight_engagements(self)
         resolve_incidents(self, self.streams["friction"])

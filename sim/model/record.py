@@ -35,6 +35,16 @@ DAILY_COUNTERS = (
 )
 
 
+def regime_counters(scenario) -> tuple[str, ...]:
+    """The day's counters of the garrison and insurgency rules, when the scenario states their facts."""
+    out: tuple[str, ...] = ()
+    if any(f.garrison is not None for f in scenario.forces):
+        out += ("surrendered",)
+    if any(f.insurgent for f in scenario.forces):
+        out += ("recruited", "infiltrated")
+    return out
+
+
 def _r(x: float) -> float:
     """Round for output: six decimals keeps files short and byte-stable."""
     return round(float(x), 6)
@@ -53,6 +63,8 @@ def daily_row(model: BorderModel) -> dict:
     row["other_fighters"] = _r(model.pocket_fighters[-1])
     row["isis_cohesion"] = _r(sum(c.cohesion for c in cells) / len(cells)) if cells else 0.0
     for key in DAILY_COUNTERS:
+        row[key] = _r(model.today.get(key, 0))
+    for key in regime_counters(model.scenario):  # only when the scenario states garrisons or insurgents
         row[key] = _r(model.today.get(key, 0))
     row["civilian_harm_total"] = _r(model.totals.get("civilian_harm", 0))  # totals include today
     units = model.ground_units()
@@ -85,7 +97,8 @@ def summarize(model: BorderModel, rows: list[dict]) -> dict:
             "days_to_90pct": _first_day(days, areas, 0.1 * initial) if initial > 0 else None,
             "days_to_clear": _first_day(days, areas, 0.0) if initial > 0 else None,
         }
-    totals = {key: _r(sum(r[key] for r in rows)) for key in DAILY_COUNTERS}
+    counted = (*DAILY_COUNTERS, *regime_counters(model.scenario))
+    totals = {key: _r(sum(r[key] for r in rows)) for key in counted}
     losses = {f: _r(model.losses.get(f, 0.0)) for f in GROUND_FACTIONS}
     places = model.places.summary()
     return {

@@ -47,6 +47,13 @@ class Stage(_Out):
     advance_day: int = 0  # holds its ground until this day (an operation's start)
 
 
+class Garrison(_Out):
+    """What a scenario states about an ISIS garrison (sim.model.phases.garrison)."""
+
+    order_to_stand: bool
+    families: bool = False
+
+
 class Force(Stage):
     """One ``forces:`` entry: ``fighters`` split over ``units`` agents around (lon, lat), with its
     first objective and start day (the ``Stage`` fields) and its later ``stages``."""
@@ -60,6 +67,8 @@ class Force(Stage):
     spread_km: float
     stages: tuple[Stage, ...] = ()  # later objectives, in order (``then:``)
     label: str
+    garrison: Garrison | None = None  # ISIS: the garrison's stated facts (last stand or collapse)
+    insurgent: bool = False  # ISIS: cells that hide and hold no ground (insurgency)
 
 
 class BaseSpec(_Out):
@@ -83,6 +92,21 @@ class PocketSpec(_Out):
     label: str
     polygon: tuple[tuple[float, float], ...]
     region: str | None = None
+
+
+class Hideout(_Out):
+    """Ground an insurgency hides in (``hideouts:``); ``polygon`` is a ring of (lon, lat)."""
+
+    label: str
+    polygon: tuple[tuple[float, float], ...]
+
+
+class Infiltration(_Out):
+    """Fighters a week joining the insurgent cell nearest (lon, lat) (``infiltration:``)."""
+
+    fighters_per_week: float
+    lon: float
+    lat: float
 
 
 class Event(_Out):
@@ -159,6 +183,8 @@ class Scenario(_Out):
     params: Params
     events: tuple[Event, ...]
     record: tuple[RecordEvent, ...] = ()
+    hideouts: dict[str, Hideout] = {}
+    infiltration: Infiltration | None = None
     source_path: str | None = None
     provenance: dict[str, Provenance] = {}
 
@@ -182,7 +208,15 @@ class Scenario(_Out):
     def resolved_dict(self) -> dict[str, Any]:
         """Plain JSON-able form of everything the model uses (no provenance, no file path)."""
         exclude = {"provenance", "source_path"} | (set() if self.record else {"record"})
-        return self.model_dump(mode="json", exclude=exclude)
+        exclude |= set() if self.hideouts else {"hideouts"}  # absent, as before they existed: same hash
+        exclude |= set() if self.infiltration else {"infiltration"}
+        dump = self.model_dump(mode="json", exclude=exclude)
+        for force in dump["forces"]:  # unstated garrison and insurgency facts leave the hash as it was
+            if force.get("garrison") is None:
+                force.pop("garrison", None)
+            if not force.get("insurgent"):
+                force.pop("insurgent", None)
+        return dump
 
     def config_hash(self) -> str:
         """Short, stable fingerprint of the resolved configuration, for naming and caching runs."""

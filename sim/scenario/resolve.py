@@ -19,6 +19,9 @@ from sim.scenario.model import (
     Channels,
     Event,
     Force,
+    Garrison,
+    Hideout,
+    Infiltration,
     PocketSpec,
     Scenario,
     Stage,
@@ -150,6 +153,15 @@ class _Resolver:
                       (*path, "advance_from"))
             return None
         stages = self.stages(f, path, advance_day)
+        if f.faction != "ISIS" and (f.garrison is not None or f.insurgent):
+            key = "garrison" if f.garrison is not None else "insurgent"
+            self.fail(f"`{key}` describes ISIS cells (a town's garrison, or an insurgency's hidden cells); "
+                      f"this force is {f.faction}", (*path, key))
+            return None
+        if f.garrison is not None and f.insurgent:
+            self.fail("a force is either a town's garrison or insurgent cells, not both",
+                      (*path, "insurgent"))
+            return None
         if at is None or objective is False or advance_day is None or stages is None:
             return None
         place, lon, lat = at
@@ -157,7 +169,8 @@ class _Resolver:
         obj: dict[str, Any] = objective or {}
         return Force(faction=f.faction, place=place, lon=lon, lat=lat, fighters=f.fighters,
                      units=f.units, spread_km=f.spread_km, label=label, advance_day=advance_day,
-                     stages=stages, **obj)
+                     stages=stages, insurgent=f.insurgent,
+                     garrison=Garrison(**f.garrison.model_dump()) if f.garrison else None, **obj)
 
     def stages(self, f: ForceIn, path: tuple, first_day: int | None) -> tuple[Stage, ...] | None:
         """A force's ``then:`` stages, in order, each starting no earlier than the one before."""
@@ -212,6 +225,29 @@ class _Resolver:
         name, lon, lat = at
         return {"objective_lon": lon, "objective_lat": lat,
                 "objective_label": name or f"{lon:g}, {lat:g}"}
+
+    def hideouts(self) -> dict[str, Hideout]:
+        out = {}
+        for key, h in self.shape.hideouts.items():
+            for i, pt in enumerate(h.polygon):
+                if not _inside(pt[0], pt[1], WORLD):
+                    self.fail(f"[{pt[0]:g}, {pt[1]:g}] is outside the region this model covers "
+                              f"({WORLD[0]:g}..{WORLD[1]:g} E, {WORLD[2]:g}..{WORLD[3]:g} N)",
+                              ("hideouts", key, "polygon", i))
+                    break
+            else:
+                ring = tuple((float(x), float(y)) for x, y in h.polygon)
+                out[key] = Hideout(label=h.label or key, polygon=ring)
+        return out
+
+    def infiltration(self) -> Infiltration | None:
+        spec = self.shape.infiltration
+        if spec is None:
+            return None
+        at = self.place(spec.at, ("infiltration", "at"), in_grid=True)
+        if at is None:
+            return None
+        return Infiltration(fighters_per_week=spec.fighters_per_week, lon=at[1], lat=at[2])
 
     def air(self) -> dict[str, AirWingSpec]:
         out = {}
@@ -308,6 +344,7 @@ def build(doc: Doc, *, source_path: str | None, check_sources: bool = True,
         r.pocket(key, pocket)
     forces = [r.force(i, f) for i, f in enumerate(shape.forces)]
     air = r.air()
+    hideouts, infiltration = r.hideouts(), r.infiltration()
     record = resolve_record(r, start)
     errors += r.errors
     if check_events and not errors:
@@ -320,6 +357,7 @@ def build(doc: Doc, *, source_path: str | None, check_sources: bool = True,
         channels=Channels(**shape.channels.model_dump()), forces=tuple(forces), air=air,
         pockets=r.pockets, params=params,
         events=tuple(Event(day=e.day, set=dict(e.set)) for e in shape.events), record=record,
+        hideouts=hideouts, infiltration=infiltration,
         source_path=source_path, provenance=dict(doc.prov),
     )
     scenario._doc = doc

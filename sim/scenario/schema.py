@@ -23,7 +23,8 @@ CHANNELS = tuple(REGISTRY)
 FACTIONS = (*factions.GROUND_FACTIONS, factions.ISIS)
 AIR_WINGS = tuple(factions.AIR_WINGS)
 # Sections that may be left out or left empty.
-OPTIONAL_SECTIONS = ("description", "sources", "grid", "air", "pockets", "params", "events", "record")
+OPTIONAL_SECTIONS = ("description", "sources", "grid", "air", "pockets", "params", "events", "record",
+                     "hideouts", "infiltration")
 
 Num = float  # strict via the model config: ints are fine, text and booleans are not
 Point = Annotated[list[Num], Field(min_length=2, max_length=2)]
@@ -52,6 +53,15 @@ class StageIn(_In):
     advance_from: Any = None
 
 
+class GarrisonIn(_In):
+    """What a scenario states about an ISIS garrison (sim.model.phases.garrison): whether it was ordered
+    to stand (or forbidden to leave) and whether its fighters' families were with it. Whether a way
+    out is left is not stated: the model reads it from the map every day."""
+
+    order_to_stand: bool
+    families: bool = False
+
+
 class ForceIn(_In):
     faction: Literal[FACTIONS]
     at: Any
@@ -62,6 +72,8 @@ class ForceIn(_In):
     advance_from: Any = None
     then: list[StageIn] = Field([], max_length=20)
     label: str | None = None
+    garrison: GarrisonIn | None = None  # ISIS only: a town's garrison (last stand or collapse)
+    insurgent: bool = False  # ISIS only: cells that hide and hold no ground (sim.model.phases.insurgency)
 
 
 class WingIn(_In):
@@ -80,6 +92,20 @@ class PocketIn(_In):
     label: str | None = None
     region: str | None = None
     polygon: list[Point] | None = Field(None, min_length=3, max_length=10_000)
+
+
+class HideoutIn(_In):
+    """Ground an insurgency hides in (hills, wadis) that the theater's layers do not show."""
+
+    label: str | None = None
+    polygon: list[Point] = Field(min_length=3, max_length=10_000)
+
+
+class InfiltrationIn(_In):
+    """Fighters crossing into the theater (from Syria) to join the insurgent cell nearest ``at``."""
+
+    fighters_per_week: Num = Field(ge=0, le=10_000)
+    at: Any
 
 
 class EventIn(_In):
@@ -137,6 +163,8 @@ class ScenarioIn(_In):
     params: dict[str, Any] = {}
     events: list[EventIn] = []
     record: list[RecordIn] = []
+    hideouts: dict[str, HideoutIn] = {}
+    infiltration: InfiltrationIn | None = None
 
 
 _KNOWN: dict[tuple, tuple[str, ...]] = {
@@ -145,6 +173,9 @@ _KNOWN: dict[tuple, tuple[str, ...]] = {
     ("channels",): CHANNELS,
     ("forces", "*"): tuple(ForceIn.model_fields),
     ("forces", "*", "then", "*"): tuple(StageIn.model_fields),
+    ("forces", "*", "garrison"): tuple(GarrisonIn.model_fields),
+    ("hideouts", "*"): tuple(HideoutIn.model_fields),
+    ("infiltration",): tuple(InfiltrationIn.model_fields),
     ("air",): AIR_WINGS,
     ("air", "*"): tuple(WingIn.model_fields),
     ("pockets", "*"): tuple(PocketIn.model_fields),
@@ -160,7 +191,8 @@ _KNOWN: dict[tuple, tuple[str, ...]] = {
 
 def known_keys(parent: tuple) -> tuple[str, ...]:
     """Keys allowed in the mapping at ``parent`` (for did-you-mean hints)."""
-    pattern = tuple("*" if isinstance(p, int) or (i == 1 and parent[0] in ("air", "pockets")) else p
+    named = ("air", "pockets", "hideouts")
+    pattern = tuple("*" if isinstance(p, int) or (i == 1 and parent[0] in named) else p
                     for i, p in enumerate(parent))
     return _KNOWN.get(pattern, ())
 

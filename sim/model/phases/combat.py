@@ -16,6 +16,7 @@ import numpy as np
 from sim.geography import TERRAIN_URBAN
 from sim.model.day import on_prepared_ground
 from sim.model.laws import lanchester
+from sim.model.phases.garrison import engaged_cap
 from sim.model.space.distances import nearest_within, xy
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
     eff = np.array([u.strength * u.readiness for u in attackers])
     total = float(eff.sum())
     x0 = min(total, p.max_engaged_fighters)
+    if cell.garrison is not None:  # a last stand is fought house to house (phases/garrison.py)
+        x0 = min(x0, engaged_cap(model, cell))
     detected = any(model.sightings.by(cell, u.camp) for u in attackers)
     a = lanchester.area_fire_coefficient(
         p.area_fire,

@@ -27,13 +27,17 @@ def place_forces(model: BorderModel, rng: np.random.Generator) -> None:
             cell = model.grid[_scatter(model, cx, cy, force.spread_km, rng)]
             label = f"{force.label} {k + 1}" if force.units > 1 else force.label
             if force.faction == ISIS:
-                IsisCell(
+                isis = IsisCell(
                     model,
                     cell,
                     strength=share,
                     concealment=model.params.isis_concealment,
                     label=label,
                 )
+                if force.garrison is not None:  # a garrison's stated facts (sim.model.phases.garrison)
+                    isis.garrison, isis.garrison_strength = force.garrison, share
+                if force.insurgent:  # hidden from the start: holds no ground (sim.model.phases.insurgency)
+                    isis.insurgent = isis.dispersed = True
             else:
                 unit = GroundUnit(
                     model,
