@@ -80,7 +80,8 @@ def tests_section(effects: pd.DataFrame) -> str:
             "p_value", "q_value", "clear_after_fdr", "runs_to_tell"]
     return ("<h2>Every test</h2><p class='note'>Raw: the interval excludes zero (excludes_zero) and the "
             "paired t-test's p_value. Controlled for the false discovery rate across all the tests below: "
-            "q_value (Benjamini–Hochberg) and clear_after_fdr (excludes zero and q below 0.05). runs_to_tell: "
+            "q_value (Benjamini–Hochberg) and clear_after_fdr (excludes zero and q below 0.05). "
+            "runs_to_tell: "
             f"{esc(stats.RUNS_TO_TELL)}.</p>" + table(effects[cols], effects["clear_after_fdr"]))
 
 

@@ -99,6 +99,10 @@ def _row(kind, factor, contrast, outcome, diffs) -> dict:
             "runs_to_tell": runs_needed(diffs)}
 
 
+EFFECT_COLUMNS = ["kind", "factor", "contrast", "outcome", "replications", "effect", "ci_low", "ci_high",
+                  "excludes_zero", "p_value", "q_value", "clear_after_fdr", "runs_to_tell"]
+
+
 def effects_table(data: SweepData) -> pd.DataFrame:
     """Main effects (each setting minus the baseline) and two-way interactions of two-setting factors.
 
@@ -124,13 +128,14 @@ def effects_table(data: SweepData) -> pd.DataFrame:
                     cell = {(a, b): per_rep_mean(y, ga[a].mask & gb[b].mask) for a in (0, 1) for b in (0, 1)}
                     d = (cell[1, 1] - cell[0, 1]) - (cell[1, 0] - cell[0, 0])
                     rows.append(_row("interaction", name, "difference in differences", o, d))
-    table = pd.DataFrame(rows)
-    if not table.empty:  # the family: every test this table flags, main effects and interactions
-        table.insert(table.columns.get_loc("p_value") + 1, "q_value", fdr(table["p_value"].to_numpy()))
-        # a raw finding (its interval excludes zero) that survives Benjamini-Hochberg at 5 %
-        table.insert(table.columns.get_loc("q_value") + 1, "clear_after_fdr",
-                     table["excludes_zero"] & (table["q_value"] < 1 - LEVEL))
-        table.loc[table["excludes_zero"], "runs_to_tell"] = np.nan  # already told
+    table = pd.DataFrame(rows, columns=[c for c in EFFECT_COLUMNS if c not in ("q_value", "clear_after_fdr")])
+    table["excludes_zero"] = table["excludes_zero"].astype(bool)
+    # the family: every test this table flags, main effects and interactions
+    table.insert(table.columns.get_loc("p_value") + 1, "q_value", fdr(table["p_value"].to_numpy(dtype=float)))
+    # a raw finding (its interval excludes zero) that survives Benjamini-Hochberg at 5 %
+    table.insert(table.columns.get_loc("q_value") + 1, "clear_after_fdr",
+                 table["excludes_zero"] & (table["q_value"] < 1 - LEVEL))
+    table.loc[table["excludes_zero"], "runs_to_tell"] = np.nan  # already told
     return table
 
 

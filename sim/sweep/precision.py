@@ -175,5 +175,6 @@ def why(saved: dict) -> str:
         return (f"{n} replications at every design point: stopped at the precision asked, every chosen "
                 f"effect's {saved['rule']}")
     left = saved["rounds"][-1]["unmet"]
+    effects = f"{left} chosen effect{'s' if left != 1 else ''}"
     return (f"{n} replications at every design point: hit the cap (max_replications "
-            f"{spec['max_replications']}) with {left} chosen effect{'s' if left != 1 else ''} still wider than asked ({saved['rule']})")
+            f"{spec['max_replications']}) with {effects} still wider than asked ({saved['rule']})")
