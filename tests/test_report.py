@@ -13,7 +13,6 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.report import build_report
-from sim.report.stats import bootstrap
 from sim.sweep.compare import compare
 from sim.sweep.runner import run_sweep
 
@@ -46,12 +45,52 @@ def report(sweep_dir):
     return build_report(sweep_dir)
 
 
-def test_bootstrap_is_deterministic_and_brackets_the_mean():
-    x = np.array([1.0, 4.0, 2.0, 8.0, 5.0])
-    mean, lo, hi = bootstrap(x)
-    assert mean == pytest.approx(4.0) and lo < mean < hi and (lo, hi) == bootstrap(x)[1:]
-    assert bootstrap(np.full(4, 3.0)) == (3.0, 3.0, 3.0)
-    assert bootstrap(np.array([np.nan, 2.0, np.nan]))[0] == 2.0  # failed runs are left out
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """The classroom experiment's shape: three channels on and off, 5 replications (20 days, 3 outcomes)."""
+    tmp = tmp_path_factory.mktemp("classroom")
+    path = tmp / "exp.yaml"
+    path.write_text(f"name: cls\ntitle: Classroom-style\nscenario: {SCENARIO}\nset:\n  grid.cell_deg: 0.1\n"
+                    "days: 20\nreplications: 5\nseed: 1\nfactors:\n  - channel: deconfliction\n"
+                    "  - channel: isf_sdf_coordination\n  - channel: damascus_baghdad\n"
+                    "outcomes: [pockets_reduction_pct, euphrates_mean_km2, losses_total]\n")
+    run_sweep(path, tmp / "out", workers=2, progress=False)
+    return tmp / "out", build_report(tmp / "out")
+
+
+def test_classroom_intervals_are_no_narrower_than_the_paired_t_interval_and_fdr_is_beside_them(classroom):
+    from scipy import stats
+
+    from sim.report.stats import SweepData, per_rep_mean
+
+    folder, report = classroom
+    effects = pd.read_csv(report.folder / "effects.csv")
+    results = pd.read_parquet(folder / "results.parquet")
+    import yaml
+
+    data = SweepData(results, yaml.safe_load((folder / "experiment.yaml").read_text()))
+    main = effects[effects["kind"] == "main"]
+    assert len(main) == 9 and (main["replications"] == 5).all()
+    for f in data.factors:  # the paired t-interval of each channel's per-replication differences, by hand
+        off, on = data.groups(f)
+        for o in data.outcomes:
+            d = per_rep_mean(data.y[o], on.mask) - per_rep_mean(data.y[o], off.mask)
+            half = stats.t.ppf(0.975, 4) * d.std(ddof=1) / np.sqrt(5)
+            row = main[(main["factor"] == f["channel"]) & (main["outcome"] == o)].iloc[0]
+            assert row["ci_low"] <= d.mean() - half + 1e-6 and row["ci_high"] >= d.mean() + half - 1e-6
+            assert row["p_value"] == pytest.approx(stats.ttest_1samp(d, 0.0).pvalue if d.std() > 0 else
+                                                   (1.0 if d.mean() == 0 else 0.0), abs=1e-6)
+    tested = effects.dropna(subset=["p_value"])
+    q = stats.false_discovery_control(tested["p_value"])
+    assert np.allclose(tested["q_value"], q, atol=1e-4)  # the CSV keeps six decimals
+    assert (~effects["clear_after_fdr"] | effects["excludes_zero"]).all()  # FDR only removes findings
+    page = (report.folder / "report.html").read_text()
+    n = len(tested)
+    assert f"This report makes {n} tests" in page
+    assert f"about {0.05 * n:.1f} intervals that exclude zero" in page
+    assert "<h2>Every test</h2>" in page and "clear_after_fdr" in page and "n ≈ (t·s/|mean|)²" in page
+    assert "percentile" not in page and "bootstrap" not in page
+    assert f"This report makes {n} tests" in report.effects_text()
 
 
 def test_summary_has_mean_and_interval_per_point_and_outcome(report, sweep_dir):

@@ -35,7 +35,14 @@ def channels_table() -> str:
     return "\n".join(rows)
 
 
-GENERATORS = {"params": params_table, "channels": channels_table}
+def interval_coverage() -> str:
+    """The coverage of the report's 95 % interval, measured (tools.interval_coverage)."""
+    from tools.interval_coverage import coverage_table
+
+    return coverage_table()
+
+
+GENERATORS = {"params": params_table, "channels": channels_table, "interval_coverage": interval_coverage}
 _BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.DOTALL)
 
 

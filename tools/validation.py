@@ -239,7 +239,8 @@ def effects_tables(sweep: Path) -> tuple[str, pd.DataFrame]:
 
     def cell(r) -> str:
         text = f"{_fmt(r.effect)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
-        return f"**{text}**" if r.excludes_zero else text
+        fdr = "†" if getattr(r, "clear_after_fdr", False) else ""  # effects.csv of bordersim report
+        return f"**{text}**{fdr}" if r.excludes_zero else text
 
     lines = ["| channel switched on | " + " | ".join(f"`{o}`" for o in outcomes) + " |",
              "|---" * (len(outcomes) + 1) + "|"]
@@ -248,7 +249,9 @@ def effects_tables(sweep: Path) -> tuple[str, pd.DataFrame]:
         lines.append(f"| `{ch}` | " + " | ".join(cell(rows.loc[o]) for o in outcomes) + " |")
     lines += ["", f"{results['point'].nunique()} design points x {int(results['replication'].max()) + 1} "
               f"replications = {len(results)} runs of {exp['days']} days on `{exp['scenario']}` "
-              f"(experiment seed {exp['seed']}), {failed} failed. Bold: the 95% interval excludes zero."]
+              f"(experiment seed {exp['seed']}), {failed} failed. Bold: the 95% interval excludes zero; "
+              "†: still clear after controlling the false discovery rate over the sweep's tests "
+              "([intervals.md](intervals.md))."]
     inter = effects[(effects["kind"] == "interaction") & (effects["outcome"] == outcomes[0])
                     & effects["excludes_zero"]]
     inter = inter.reindex(inter["effect"].abs().sort_values(ascending=False).index)

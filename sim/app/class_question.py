@@ -136,13 +136,14 @@ class Question:
         return diff
 
     def summary(self) -> tuple[int, float, float, float]:
-        """(students finished, mean difference, 95 % interval low, high) via the report's bootstrap."""
-        from sim.report.stats import bootstrap
+        """(students finished, mean difference, 95 % interval low, high): the report's interval of the
+        paired differences (sim.report.intervals.interval; no interval below two students)."""
+        from sim.report.intervals import interval
 
         diffs = np.array([d for _, d in self.dots()], dtype=float)
         if diffs.size == 0:
             return 0, float("nan"), float("nan"), float("nan")
-        mean, lo, hi = bootstrap(diffs)
+        mean, lo, hi = interval(diffs)
         return int(diffs.size), float(mean), float(lo), float(hi)
 
     def dots(self) -> list[tuple[int, float]]:

@@ -74,7 +74,8 @@ def cmd_sweep(args) -> int:
     stats = run_sweep(_find(args.experiment, "experiments"), args.out, workers=args.workers,
                       scheduler=args.scheduler,
                       dask_local=args.dask_local, force=args.force, retry_failed=args.retry_failed,
-                      progress=True if args.progress else None)
+                      progress=True if args.progress else None, precision=args.precision,
+                      max_replications=args.max_replications)
     print(stats.line())
     if stats.interrupted:
         print(f"bordersim: interrupted; the finished runs are kept in {stats.out}; "

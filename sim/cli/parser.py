@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="discard what DIR holds and start again")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs that failed")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not a terminal")
+    p.add_argument("--precision", type=_positive, metavar="R",
+                   help="add replications until every effect's 95%% interval half-width is within "
+                        "R x |effect| (e.g. 0.2; an experiment's `precision:` can give an absolute width)")
+    p.add_argument("--max-replications", type=_count, metavar="N",
+                   help="the most replications --precision may reach (default 50)")
     p.set_defaults(func=cmd_sweep)
 
     from sim.calibrate.command import add_parser as add_calibrate

@@ -18,7 +18,7 @@ from sim.outputs import atomic_write, write_text
 from sim.report import html, plots
 from sim.report import record as rec
 from sim.report.sensitivity import sensitivity_table
-from sim.report.stats import SweepData, effects_table, ranking, summary_table
+from sim.report.stats import SweepData, chance_sentence, effects_table, ranking, summary_table
 from sim.sweep import outcomes as oc
 
 
@@ -33,13 +33,14 @@ class Report:
     discovery: Any = None  # sim.report.discover.Discovery, when a condition was asked
     record_text: str = ""  # the model against the scenario's record (sim.report.record), if it has one
     coefficients: str = ""  # which coefficients the runs used: the calibrated medians or posterior draws
+    precision: str = ""  # with `bordersim sweep --precision`: how many replications and why
 
     def effects_text(self, limit: int = 4) -> str:
         """Channel main effects on the pocket outcome and the costs, as a fixed-width table."""
         main = self.effects[(self.effects["kind"] == "main") & (self.effects["contrast"] == "on - off")]
         wanted = [self.primary] if self.primary else []
         costs = ("incidents", "civilian_harm", "losses_total", "raids_into_iraq", *self.outcomes)
-        wanted += [o for o in costs if o in self.outcomes and o not in wanted]
+        wanted = list(dict.fromkeys(wanted + [o for o in costs if o in self.outcomes]))
         wanted = wanted[:limit]
         order = list(self.ranking["channel"]) if self.ranking is not None else sorted(set(main["factor"]))
         width = max([len(c) for c in order] + [7]) + 2
@@ -48,10 +49,19 @@ class Report:
             cells = []
             for o in wanted:
                 r = main[(main["factor"] == channel) & (main["outcome"] == o)].iloc[0]
-                mark = "*" if r["excludes_zero"] else " "
+                mark = ("*†" if r["clear_after_fdr"] else "* ") if r["excludes_zero"] else "  "
                 cells.append((html.interval(r["effect"], r["ci_low"], r["ci_high"]) + mark).rjust(26))
             lines.append(channel.ljust(width) + "".join(cells))
-        lines.append("effect of switching the channel on (mean [95% interval]); * interval excludes zero")
+        lines.append("effect of switching the channel on (mean [95% interval]); * interval excludes zero; "
+                     "† also clear after controlling the false discovery rate")
+        lines.append(chance_sentence(self.effects))
+        unclear = main[(main["outcome"] == self.primary) & main["runs_to_tell"].notna()]
+        if len(unclear):
+            told = ", ".join(f"{r.factor} ~{r.runs_to_tell:.0f}" for r in unclear.itertuples())
+            lines.append(f"replications that would tell these effects on {self.primary} from zero at the "
+                         f"current spread (n ≈ (t·s/|mean|)²): {told}")
+        if self.precision:
+            lines.append(f"precision: {self.precision}")
         if self.coefficients:
             lines.append(f"coefficients: {self.coefficients}")
         return "\n".join(lines)
@@ -154,10 +164,28 @@ def build_report(folder: str | Path, *, where: str | None = None, box: int | Non
             "coefficients": coefficients_note(exp)}
     if discovery is not None:
         files += disc.write(out, discovery, asked["box"])
+    saved = _precision(folder, data.reps)
+    if saved is not None:
+        meta["replications"] = f"{data.reps} ({saved['stopped']}: {saved['rule']})"
     page = html.page(exp=exp, meta=meta, ranking=rank, primary=primary, effects=effects, sensitivity=sens,
                      failed=failed, figures=figures, meanings=meanings,
-                     discovery=disc.section(discovery) if discovery is not None else "", record=record)
+                     discovery=disc.section(discovery) if discovery is not None else "", record=record,
+                     precision=saved)
     write_text(out / "report.html", page)
     files.append(out / "report.html")
+    from sim.sweep.precision import why
+
     return Report(out, files, rank, primary, effects, list(exp["outcomes"]), discovery,
-                  record["text"] if record else "", coefficients_note(exp))
+                  record["text"] if record else "", coefficients_note(exp), why(saved) if saved else "")
+
+
+def _precision(folder: Path, reps: int) -> dict | None:
+    """precision.json of a sweep run to a precision (None if absent, or not about these results)."""
+    import json
+
+    path = folder / "precision.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return saved if saved and saved.get("replications") == reps else None

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.report.stats import SweepData, bootstrap_bands, factor_name, marginal_means
+from sim.report.stats import SweepData, factor_name, interval, marginal_means
 
 COLORS = ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
@@ -24,7 +24,7 @@ def png(fig: Figure) -> bytes:
 
 
 def outcome_by_setting(data: SweepData, outcome: str, meaning: str) -> bytes:
-    """Mean outcome at each setting of each factor, with 95% bootstrap interval bars."""
+    """Mean outcome at each setting of each factor, with 95% interval bars."""
     table = marginal_means(data, outcome)
     names = [factor_name(f) for f in data.factors]
     fig = Figure(figsize=(max(6.0, 1.3 * len(names) + 2), 4.2), layout="constrained")
@@ -73,7 +73,7 @@ def pocket_bands(data: SweepData, traj: pd.DataFrame, pocket: str, label: str) -
             curves = curves[~np.isnan(curves).any(axis=1)]
             if curves.size == 0:
                 continue
-            mean, lo, hi = bootstrap_bands(curves)
+            mean, lo, hi = interval(curves)  # per day
             color = COLORS[i % len(COLORS)]
             ax.fill_between(days, lo, hi, color=color, alpha=0.25, linewidth=0)
             ax.plot(days, mean, color=color, label=g.label)

@@ -1,8 +1,9 @@
-"""Statistics of a sweep: bootstrap intervals, per-point summaries, channel effects, rankings.
+"""Statistics of a sweep: per-point summaries, channel effects with their tests, rankings.
 
 Replication r used the same seed at every design point (common random numbers), so effects are
 computed within a replication first -- one paired difference per replication, averaged over the
-other factors -- and the bootstrap resamples replications, never runs, to keep that pairing.
+other factors -- and the interval (sim.report.intervals.interval, the one every front end shows) is
+taken over those per-replication differences, which keeps the pairing.
 """
 
 from __future__ import annotations
@@ -12,42 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-BOOT_SEED = 20180401
-BOOT_RESAMPLES = 2000
-LEVEL = 0.95
+from sim.report.intervals import LEVEL, excludes_zero, fdr, interval, runs_needed, t_test_p
+from sim.sweep.outcomes import is_count
 
-
-def bootstrap(samples: np.ndarray, resamples: int = BOOT_RESAMPLES) -> tuple[np.ndarray, ...]:
-    """Mean and 95% percentile-bootstrap interval of the mean, per column of ``samples`` (n x k).
-
-    NaN rows (failed runs) are dropped column by column; the generator is re-seeded for every
-    call, so an interval does not depend on which other intervals were computed before it.
-    """
-    samples = np.asarray(samples, dtype=float)
-    one = samples.ndim == 1
-    if one:
-        samples = samples[:, None]
-    k = samples.shape[1]
-    mean, lo, hi = (np.full(k, np.nan) for _ in range(3))
-    for j in range(k):
-        x = samples[:, j]
-        x = x[~np.isnan(x)]
-        if x.size == 0:
-            continue
-        rng = np.random.default_rng(BOOT_SEED)
-        means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
-        mean[j] = x.mean()
-        lo[j], hi[j] = np.quantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
-    return (mean[0], lo[0], hi[0]) if one else (mean, lo, hi)
-
-
-def bootstrap_bands(curves: np.ndarray, resamples: int = 1000) -> tuple[np.ndarray, ...]:
-    """Mean curve and 95% band over rows of ``curves`` (replications x days), resampling rows."""
-    rng = np.random.default_rng(BOOT_SEED)
-    n = curves.shape[0]
-    means = curves[rng.integers(0, n, size=(resamples, n))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2], axis=0)
-    return curves.mean(axis=0), lo, hi
+__all__ = ["LEVEL", "interval"]
 
 
 @dataclass(frozen=True)
@@ -109,24 +78,29 @@ class SweepData:
 
 
 def summary_table(data: SweepData) -> pd.DataFrame:
-    """Per design point and outcome: runs, mean and 95% bootstrap interval over replications."""
+    """Per design point and outcome: runs, mean and 95% interval over replications."""
     rows = []
     names = [factor_name(f) for f in data.factors]
     for point in range(data.points):
         setting = {n: data.design.loc[point, n] for n in names}
         for outcome in data.outcomes:
             x = data.y[outcome][point]
-            mean, lo, hi = bootstrap(x)
+            mean, lo, hi = interval(x, counts=is_count(outcome))
             rows.append({"point": point, **setting, "outcome": outcome, "runs": int((~np.isnan(x)).sum()),
                          "mean": mean, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
 
 
 def _row(kind, factor, contrast, outcome, diffs) -> dict:
-    mean, lo, hi = bootstrap(diffs)
+    mean, lo, hi = interval(diffs)
     return {"kind": kind, "factor": factor, "contrast": contrast, "outcome": outcome,
             "replications": int((~np.isnan(diffs)).sum()), "effect": mean, "ci_low": lo, "ci_high": hi,
-            "excludes_zero": bool(lo > 0 or hi < 0) if not np.isnan(lo) else False}
+            "excludes_zero": excludes_zero(lo, hi), "p_value": t_test_p(diffs),
+            "runs_to_tell": runs_needed(diffs)}
+
+
+EFFECT_COLUMNS = ["kind", "factor", "contrast", "outcome", "replications", "effect", "ci_low", "ci_high",
+                  "excludes_zero", "p_value", "q_value", "clear_after_fdr", "runs_to_tell"]
 
 
 def effects_table(data: SweepData) -> pd.DataFrame:
@@ -154,7 +128,15 @@ def effects_table(data: SweepData) -> pd.DataFrame:
                     cell = {(a, b): per_rep_mean(y, ga[a].mask & gb[b].mask) for a in (0, 1) for b in (0, 1)}
                     d = (cell[1, 1] - cell[0, 1]) - (cell[1, 0] - cell[0, 0])
                     rows.append(_row("interaction", name, "difference in differences", o, d))
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=[c for c in EFFECT_COLUMNS if c not in ("q_value", "clear_after_fdr")])
+    table["excludes_zero"] = table["excludes_zero"].astype(bool)
+    # the family: every test this table flags, main effects and interactions
+    table.insert(table.columns.get_loc("p_value") + 1, "q_value", fdr(table["p_value"].to_numpy(dtype=float)))
+    # a raw finding (its interval excludes zero) that survives Benjamini-Hochberg at 5 %
+    table.insert(table.columns.get_loc("q_value") + 1, "clear_after_fdr",
+                 table["excludes_zero"] & (table["q_value"] < 1 - LEVEL))
+    table.loc[table["excludes_zero"], "runs_to_tell"] = np.nan  # already told
+    return table
 
 
 def marginal_means(data: SweepData, outcome: str) -> pd.DataFrame:
@@ -162,7 +144,7 @@ def marginal_means(data: SweepData, outcome: str) -> pd.DataFrame:
     rows = []
     for f in data.factors:
         for g in data.groups(f):
-            mean, lo, hi = bootstrap(per_rep_mean(data.y[outcome], g.mask))
+            mean, lo, hi = interval(per_rep_mean(data.y[outcome], g.mask))
             rows.append({"factor": factor_name(f), "setting": g.label, "mean": mean, "ci_low": lo,
                          "ci_high": hi})
     return pd.DataFrame(rows)
@@ -174,13 +156,33 @@ def ranking(effects: pd.DataFrame, primary: str, others: list[str]) -> pd.DataFr
     first = main[main["outcome"] == primary].copy()
     first["size"] = first["effect"].abs()
     first = first.sort_values(["size", "factor"], ascending=[False, True], kind="stable")
-    table = first[["factor", "effect", "ci_low", "ci_high", "excludes_zero"]]
+    table = first[["factor", "effect", "ci_low", "ci_high", "excludes_zero", "clear_after_fdr"]]
     table = table.rename(columns={"factor": "channel"})
     shrinks = table["effect"] > 0 if primary.endswith("reduction_pct") else table["effect"] < 0
-    table.insert(5, "pockets_shrink", np.where(~table["excludes_zero"], "unclear",
+    table.insert(6, "pockets_shrink", np.where(~table["excludes_zero"], "unclear",
                                                np.where(shrinks, "faster", "slower")))
     for o in others:
         other = main[main["outcome"] == o].set_index("factor")["effect"]
         table[o] = table["channel"].map(other)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table.reset_index(drop=True)
+
+
+RUNS_TO_TELL = ("about how many replications would tell an effect whose interval includes zero from zero, "
+                "if the spread stayed as it is: n ≈ (t·s/|mean|)², s the standard deviation of the "
+                "per-replication differences, t the 97.5 % point of Student's t at the current replications")
+
+
+def chance_sentence(effects: pd.DataFrame) -> str:
+    """How many raw "effects" chance alone would give among the report's tests, and how many survive FDR."""
+    tested = effects[effects["p_value"].notna()] if "p_value" in effects else effects.iloc[:0]
+    n = len(tested)
+    if n == 0:
+        return "No effect could be tested (fewer than two replications)."
+    alpha = 1 - LEVEL
+    raw, kept = int(tested["excludes_zero"].sum()), int(tested["clear_after_fdr"].sum())
+    return (f"This report makes {n} tests (every factor's effect on every outcome, main effects and "
+            f"interactions). If no setting changed anything, chance alone would still give about "
+            f"{alpha * n:.1f} intervals that exclude zero ({alpha:.0%} × {n}); {raw} do. Controlling the "
+            f"false discovery rate at {alpha:.0%} (Benjamini–Hochberg on the paired t-tests' p-values), "
+            f"{kept} remain clear (clear_after_fdr).")

@@ -1,7 +1,8 @@
 """`bordersim compare A.yaml B.yaml`: the paired difference B - A on each outcome.
 
 Both scenarios run with the same replication seeds (common random numbers), so each replication
-gives one paired difference and the interval is a bootstrap over replications of those.
+gives one paired difference, and the interval (sim.report.intervals.interval: the paired t-interval,
+widened for skewness) is taken over those per-replication differences.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sim.sweep.seeds import replication_seeds
 def compare(a_path: str, b_path: str, *, reps: int = 30, overrides: Sequence[str] = (),
             days: int | None = None, seed: int = 0, workers: int | None = None) -> pd.DataFrame:
     """One row per outcome: mean of A, mean of B, mean paired difference B - A and its 95% interval."""
-    from sim.report.stats import bootstrap
+    from sim.report.intervals import excludes_zero, interval, t_test_p
     from sim.scenario import load_scenario
 
     extra = [*overrides, *([f"days={days}"] if days else [])]
@@ -40,12 +41,12 @@ def compare(a_path: str, b_path: str, *, reps: int = 30, overrides: Sequence[str
         y[row["point"], row["replication"]] = [row[o] for o in outcomes]
     if errors and len(errors) == len(tasks):
         raise ScenarioError(f"every run failed, e.g. {errors[0]}")
-    mean_a, _, _ = bootstrap(y[0])
-    mean_b, _, _ = bootstrap(y[1])
-    diff, lo, hi = bootstrap(y[1] - y[0])
+    mean_a, mean_b = interval(y[0])[0], interval(y[1])[0]  # means over the finished runs
+    diff, lo, hi = interval(y[1] - y[0])
     table = pd.DataFrame({"outcome": outcomes, "mean_a": mean_a, "mean_b": mean_b, "diff_b_minus_a": diff,
                           "ci_low": lo, "ci_high": hi})
-    table["excludes_zero"] = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+    table["excludes_zero"] = excludes_zero(lo, hi)
+    table["p_value"] = t_test_p(y[1] - y[0])
     table["replications"] = (~np.isnan(y[1] - y[0])).sum(axis=0)
     table.attrs["failed"] = errors
     return table

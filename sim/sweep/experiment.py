@@ -19,9 +19,11 @@ from sim.scenario.tree import to_plain
 from sim.scenario.yamlsrc import Node, decode, parse_text, read_bytes
 from sim.sweep import outcomes as oc
 from sim.sweep.checker import Checker
+from sim.sweep.precision import Precision
+from sim.sweep.precision import parse as parse_precision
 
 TOP_KEYS = ("name", "title", "description", "scenario", "set", "factors", "design", "replications", "seed",
-            "days", "outcomes", "params")
+            "days", "outcomes", "params", "precision")
 PARAMS_MODES = ("median", "posterior")  # the calibrated medians, or a posterior draw per replication
 DESIGN_KEYS = {
     "full_factorial": ("type",),
@@ -82,12 +84,15 @@ class Experiment:
     days: int | None = None
     scenario_ref: str = ""
     params: str = "median"
+    precision: Precision | None = None  # `bordersim sweep --precision`: how many runs are enough
 
     def identity(self) -> dict:
         """What the experiment file asks for: a different one must not reuse this one's folder.
 
         Not the title or description, and not the scenario's contents: when a scenario or the model
         is updated, the same experiment re-runs into its folder (run keys follow the configuration).
+        Nor ``precision``: it only decides how many replications to run, each the same run as a plain
+        sweep's.
         """
         return {
             "name": self.name,
@@ -119,6 +124,7 @@ class Experiment:
             "pockets": {k: p.label for k, p in self.scenario.pockets.items()},
             "manifest_hash": self.manifest_hash(),
             "base_scenario": self.scenario.resolved_dict(),
+            **({"precision": self.precision.as_dict()} if self.precision else {}),
         }
 
 
@@ -173,13 +179,14 @@ def load_experiment(path: str | Path) -> Experiment:
             for value in f.range or f.levels:
                 _apply(c, base, {f.path: value}, f.line_node, f"factors.{f.name}", f"level {value!r}: ")
     outcome_names = _outcomes(c, top.get("outcomes"), base)
+    precision = parse_precision(c, top.get("precision"), outcome_names, replications)
     if c.errors:
         raise ScenarioError.collect(c.errors)
     clean = tuple(Factor(f.kind, f.name, f.levels, f.range, f.line) for f in factors)
     settings = {k: v for k, (v, _) in changes.items()}
     return Experiment(label, name, title, description, scenario_file, base, settings, clean, design,
                       replications, seed, tuple(outcome_names), days, str(top["scenario"].value),
-                      params_mode)
+                      params_mode, precision)
 
 
 @dataclass(frozen=True)

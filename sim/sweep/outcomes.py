@@ -34,6 +34,10 @@ GLOBAL = {
 }
 FACTION_LOSSES = {f"losses_{f}": f"ground losses of {f}" for f in GROUND_FACTIONS}
 
+# Counts of events: a design point whose replications all count the same gets the exact Poisson
+# interval (sim.report.intervals), since its sample says nothing about the spread.
+COUNTS = ("raids", "raids_into_iraq", "incidents", "strikes")
+
 # Which outcome the report ranks channels by, best first, when the experiment records it.
 POCKET_PRIORITY = ("pockets_reduction_pct", "pockets_mean_km2", "pockets_final_km2")
 
@@ -56,6 +60,11 @@ def default_outcomes(pockets: Iterable[str], record: Iterable[str] = ()) -> list
     per_pocket = [f"{p}_{s}" for p in pockets for s in ("final_km2", "mean_km2", "days_to_50pct")]
     return [*per_pocket, "pockets_reduction_pct", "isis_fighters_final", "raids_into_iraq", "incidents",
             "strikes", "civilian_harm", "losses_total", *map(record_outcome, record)]
+
+
+def is_count(name: str) -> bool:
+    """True for outcomes that count events in a run (raids, incidents, strikes)."""
+    return name in COUNTS
 
 
 def is_pocket_outcome(name: str, pockets: Iterable[str]) -> bool:

@@ -9,6 +9,7 @@ Layout of DIR::
     trajectories/KEY.parquet   that run's daily pocket areas
     errors/KEY.txt       traceback of a run that raised
     results.parquet / results.csv / trajectories.parquet   every run, sorted, at the end
+    precision.json       with a precision (sim.sweep.precision): its rule, rounds and why it stopped
 
 A run exists once ``runs/KEY.parquet`` does: it is written last, by rename, so a killed sweep
 leaves either a whole run or none, and resuming is "skip the keys already there".
@@ -32,7 +33,7 @@ from sim.sweep.experiment import Experiment
 from sim.sweep.plan import Plan, Task, trajectory_columns
 
 OWNED = ("manifest.json", "experiment.yaml", "design.parquet", "runs", "trajectories", "errors",
-         "results.parquet", "results.csv", "trajectories.parquet", "report")
+         "results.parquet", "results.csv", "trajectories.parquet", "precision.json", "report")
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
@@ -152,12 +153,26 @@ class SweepStore:
         table = pa.Table.from_pylist([row], schema=self.schema)
         _write_parquet(self.runs / f"{key}.parquet", table)
 
-    def assemble(self, plan: Plan) -> dict[str, Path]:
-        """results.parquet/.csv and trajectories.parquet over every task, sorted by point and replication."""
+    def _results(self, plan: Plan) -> tuple[list[Task], dict, pa.Table]:
         tasks = sorted(plan.tasks, key=lambda t: (t.point, t.replication))
         stored = {k: self.read_run(k).to_pylist()[0] for k in {t.key for t in tasks}}
         rows = [self._row(t, stored[t.key]) for t in tasks]
-        results = pa.Table.from_pylist(rows, schema=self.schema)
+        return tasks, stored, pa.Table.from_pylist(rows, schema=self.schema)
+
+    def results(self, plan: Plan):
+        """Every (stored) run of the plan as the results table would hold it, as a DataFrame."""
+        return self._results(plan)[2].to_pandas()
+
+    def write_precision(self, record: dict | None) -> None:
+        """precision.json for a sweep run to a precision; removed after a plain sweep (it would be stale)."""
+        if record is None:
+            (self.root / "precision.json").unlink(missing_ok=True)
+        else:
+            write_json(self.root / "precision.json", record)
+
+    def assemble(self, plan: Plan) -> dict[str, Path]:
+        """results.parquet/.csv and trajectories.parquet over every task, sorted by point and replication."""
+        tasks, stored, results = self._results(plan)
         files = {"results.parquet": self.root / "results.parquet", "results.csv": self.root / "results.csv"}
         _write_parquet(files["results.parquet"], results)
         frame = results.to_pandas()
