@@ -277,3 +277,26 @@ def test_the_point_estimate_is_the_candidate_that_fits_best_on_fresh_seeds():
     assert point == pytest.approx(good) or "posterior median" in how  # the median: a candidate too
     assert "of 3 candidates over 2 fresh seeds" in how
     assert point_estimate(post, lucky, simulator, workers=1, final_seeds=2) == (point, how)
+
+
+def test_the_point_is_chosen_only_among_particles_inside_every_90_percent_interval():
+    """A particle outside one coefficient's posterior 90 % interval cannot be the point scenarios run,
+    however small its distance (the point stands for the posterior)."""
+    import pandas as pd
+
+    from sim.calibrate.posterior import Posterior, inside_every_interval
+
+    spec = load_calibration(CALIBRATION)
+    names = [p.name for p in spec.priors]
+    rng = np.random.default_rng(3)
+    rows = [{"weight": 1.0, **{p.name: float(rng.uniform(p.lo, p.hi)) for p in spec.priors}}
+            for _ in range(200)]
+    rows[0][names[0]] = spec.priors[0].hi  # at the top of its prior: outside its 90 % interval
+    post = Posterior(pd.DataFrame(rows), spec.priors, generation=0, epsilon=1.0)
+    inside = inside_every_interval(post)
+    assert not inside[0]
+    for i in np.flatnonzero(inside):
+        for n in names:
+            lo, hi = post.interval(n)
+            assert lo <= rows[i][n] <= hi
+    assert 0 < inside.sum() < len(rows)

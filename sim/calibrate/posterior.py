@@ -106,6 +106,16 @@ def effective_sample_size(post: Posterior) -> float:
     return 1.0 / float(np.sum((w / w.sum()) ** 2))
 
 
+def inside_every_interval(post: Posterior, mass: float = 0.9) -> np.ndarray:
+    """For each particle: is every coefficient inside its weighted posterior ``mass`` interval?"""
+    inside = np.ones(len(post.samples), dtype=bool)
+    for name in post.names:
+        lo, hi = post.interval(name, mass)
+        x = post.samples[name].to_numpy()
+        inside &= (x >= lo) & (x <= hi)
+    return inside
+
+
 def accepted_distances(db: Path, post: Posterior) -> np.ndarray:
     """Each particle's distance when the last generation accepted it, in ``post``'s order (checked:
     pyabc returns the weights with the distances, and they must be the posterior's)."""
@@ -145,11 +155,16 @@ def point_estimate(post: Posterior, distances: np.ndarray, simulator, workers: i
     over its runs per particle: no new run) and the median run ``final_seeds`` fresh seeds, and the
     smallest mean distance over those wins. The fresh seeds keep the acceptance's luck (the
     smallest of 400 noisy distances is low partly by chance) out of the choice.
+
+    The point scenarios run must stand for the posterior, so a particle is a finalist only if every
+    coefficient lies inside its posterior 90 % interval (``inside_every_interval``); the weighted
+    median lies inside them by construction.
     """
     ess = effective_sample_size(post)
     rows = post.samples[post.names].to_dict("records")
     seeds = [int(s % (2**31 - 1)) for s in np.random.SeedSequence(0xCA1).generate_state(final_seeds)]
-    finalists = [int(i) for i in np.argsort(distances, kind="stable")[:FINALISTS]]  # ties: the first
+    inside = inside_every_interval(post)
+    finalists = [int(i) for i in np.argsort(distances, kind="stable") if inside[i]][:FINALISTS]  # ties: first
     n = len(finalists) + 1
     median = {name: float(v) for name, v in post.median().items()}
     final = _mean_distances(simulator, [rows[i] for i in finalists] + [median], seeds, workers)
