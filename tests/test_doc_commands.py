@@ -9,6 +9,13 @@ these rewrites:
 - ``make run`` and ``make test`` are skipped: they are what runs these tests;
 - ``bordersim demo`` is started on a free port, must answer with the demo page (and warn when
   ``--host`` is not loopback), and is stopped;
+- a single ``bordersim run`` runs as written (seconds), and where the page shows a command's output
+  (a generated block of the results set, OUTPUT_OF below), the output is checked against the page:
+  every line when the command ran as written, the lines without numbers when it was shortened;
+- the classroom load benchmark drives browser pages against timeouts: it measures load, so a busy
+  machine could fail it; performance.md shows its results and this test only checks that its
+  command line parses (``--help``). The other benchmarks run with ``--quick``, which checks that
+  they work, not how fast;
 - to keep the test short, the SHORTER table below cuts ``--days``, ``--reps``, and the ``days:``
   and ``replications:`` lines of experiment files (in the copy's experiments/ and in heredocs),
   and runs ``python -m benchmarks`` with ``--quick`` (the classroom load benchmark with one page),
@@ -45,20 +52,28 @@ DEMO = re.compile(r"\bbordersim demo\b")
 SHORTER = [
     (re.compile(r"--days \d+"), "--days 15"),
     (re.compile(r"--reps \d+"), "--reps 2"),
-    (re.compile(r"\bbordersim (run|compare|animate) (?!.*--days)"), r"bordersim \1 --days 15 "),
+    (re.compile(r"\bbordersim (compare|animate) (?!.*--days)"), r"bordersim \1 --days 15 "),
     (re.compile(r"\bbordersim compare (?!.*--reps)"), "bordersim compare --reps 2 "),
     (re.compile(r"(?m)^days: \d+$"), "days: 15"),
     (re.compile(r"(?m)^replications: \d+$"), "replications: 1"),
     (re.compile(r"-m benchmarks(?! --quick)(?=\s|$)"), "-m benchmarks --quick"),
     (re.compile(r"-m tools\.validation record(?! --seeds)"), "-m tools.validation record --seeds 2"),
     (re.compile(r"--seeds \d+"), "--seeds 2"),
-    (re.compile(r"(-m benchmarks\.classroom_load .*)--pages [\d ]+"), r"\1--pages 1 "),  # --workers stays
-    (re.compile(r"(-m benchmarks\.classroom_load .*)--seconds \d+"), r"\1--seconds 2"),
+    (re.compile(r"-m benchmarks\.classroom_load\b.*"), "-m benchmarks.classroom_load --help"),
     (re.compile(r"-m tools\.(calibration|screening|prediction|claims)(?! --quick)(?=\s|$)"),
      r"-m tools.\1 --quick"),
     (re.compile(r"\bbordersim calibrate (\S+)(?!.*--quick)"), r"bordersim calibrate \1 --quick --force"),
 ]
 MAX_CHANNEL_FACTORS = 3
+#: commands whose input (a sweep of a shipped experiment) the test shortened
+SHORTENED_INPUT = ("bordersim report sweeps/classroom",)
+#: a command -> the results block that shows its output on the page
+OUTPUT_OF = {
+    "bordersim run scenarios/pockets_2018.yaml --out runs/first": "results.run_seed1",
+    "bordersim report sweeps/classroom": "results.classroom",  # its sweep ran shortened
+    "bordersim compare scenarios/deir_ezzor_2017.yaml scenarios/deir_ezzor_2017_no_line.yaml":
+        "results.compare_line",
+}
 CHANNEL_FACTOR = re.compile(r"^\s*- channel: \w+\s*$")
 COPY_IGNORE = shutil.ignore_patterns(".*", "runs", "sweeps", "calibrations", "out", "__pycache__",
                                      "*.egg-info", "*.gif", "*.mp4")
@@ -195,7 +210,7 @@ def test_split_commands_joins_continuations_and_keeps_heredocs():
 
 
 def test_shorten_cuts_days_reps_and_experiment_lines():
-    assert shorten("bordersim run s.yaml --seed 3") == "bordersim run --days 15 s.yaml --seed 3"
+    assert shorten("bordersim run s.yaml --seed 3") == "bordersim run s.yaml --seed 3"  # a run is seconds
     assert shorten("bordersim run s.yaml --days 120") == "bordersim run s.yaml --days 15"
     assert shorten("bordersim compare a.yaml b.yaml") == "bordersim compare --reps 2 --days 15 a.yaml b.yaml"
     assert shorten("x\ndays: 180\nreplications: 20\n") == "x\ndays: 15\nreplications: 1\n"
@@ -210,6 +225,15 @@ def test_every_fenced_block_says_what_it_is():
             for info, line, _ in fenced_blocks(path.read_text(encoding="utf-8")) if not info]
     assert not bare, ("fenced blocks without an info string: " + ", ".join(bare)
                       + ". Mark commands ```sh (this test runs them), anything else ```text, ```yaml, ...")
+
+
+def test_output_check_catches_a_changed_number():
+    shown = ["pocket   50% day", "Euphrates   44", ""]
+    assert missing_lines(shown, "head\npocket   50% day\nEuphrates   44\n", exact=True) == []
+    assert missing_lines(shown, "pocket   50% day\nEuphrates   45\n", exact=True) == ["Euphrates   44"]
+    assert missing_lines(shown, "pocket   50% day\nEuphrates   45\n", exact=False) == []
+    page = ROOT / "docs" / "tutorial.md"
+    assert shown_output(page, "bordersim run scenarios/pockets_2018.yaml --out runs/first")
 
 
 def test_docs_have_commands():
@@ -235,3 +259,35 @@ def test_doc_commands_run(path: Path, checkout: Path, tmp_path: Path):
                               capture_output=True, text=True, timeout=600)
         output = f"{done.stdout[-1500:]}\n{done.stderr[-3000:]}"
         assert done.returncode == 0, f"{cmd.file}:{cmd.line}: exit {done.returncode}\n$ {text}\n{output}"
+        shown = shown_output(path, cmd.text)
+        if shown is not None:
+            exact = (prepare(cmd.text) == cmd.text.replace(".venv/bin/", f"{BIN}/")
+                     and not cmd.text.endswith(SHORTENED_INPUT))
+            missing = missing_lines(shown, done.stdout, exact)
+            assert not missing, (f"{cmd.file}:{cmd.line}: the page shows output the command did not print "
+                                 f"({'every line' if exact else 'lines without numbers'} checked): {missing}")
+
+
+def shown_output(path: Path, command: str) -> list[str] | None:
+    """The lines of the ```text block the page shows as ``command``'s output, if it shows one."""
+    name = next((block for cmd, block in OUTPUT_OF.items() if command.endswith(cmd)), None)
+    text = path.read_text(encoding="utf-8")
+    start = text.find(f"<!-- generated:{name} -->") if name else -1
+    if start < 0:
+        return None
+    region = text[start:text.index(f"<!-- /generated:{name} -->", start)]
+    return next(body for info, _, body in fenced_blocks(region) if info == "text")
+
+
+def missing_lines(shown: list[str], stdout: str, exact: bool) -> list[str]:
+    """Lines of ``shown`` not printed in order in ``stdout`` (only lines without digits unless ``exact``)."""
+    printed, i, missing = stdout.splitlines(), 0, []
+    for line in (s for s in shown if s.strip() and (exact or not re.search(r"\d", s))):
+        while i < len(printed) and printed[i].rstrip() != line.rstrip():
+            i += 1
+        if i == len(printed):
+            missing.append(line)
+            i = 0
+        else:
+            i += 1
+    return missing

@@ -42,7 +42,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert len(images) >= 2, "the run's plot and map are shown inline"
     text = "".join(o.get("text", "") for o in outputs) + "".join(
         o.get("data", {}).get("text/plain", "") for o in outputs)
-    assert "mean difference (without - with)" in text and "runs stored" in text
+    assert "mean difference (with - without)" in text and "95% interval" in text and "runs stored" in text
 
 
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)

@@ -13,15 +13,63 @@ from pathlib import Path
 
 from sim.scenario.params import Params
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+CALIBRATED = ROOT / "scenarios" / "calibrated"
+
+
+def _g(v: float) -> str:
+    return f"{float(f'{v:.3g}'):g}"
+
+
+def scenario_settings() -> dict[str, list[str]]:
+    """Coefficient -> the shipped scenarios that set it in their own ``params:`` (with the article)."""
+    import yaml
+
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name, entry in (data.get("params") or {}).items():
+            value = entry.get("value") if isinstance(entry, dict) else entry
+            src = (entry.get("source") or {}).get("file", "") if isinstance(entry, dict) else ""
+            art = f", article {src[:3]}" if src else ", assumption"
+            found.setdefault(name, []).append(f"`{path.stem}`: {_g(float(value))}{art}")
+    return found
+
 
 def params_table() -> str:
-    """Every model coefficient: name, default, unit, allowed range and meaning."""
-    rows = ["| parameter | default | unit | range | meaning |", "|---|---|---|---|---|"]
+    """Every model coefficient: the value every scenario runs with (the calibrated params file, else the
+    declared default), unit, declared bounds, the posterior's 90% interval, where the value comes from,
+    and its meaning."""
+    import pandas as pd
+
+    from sim.calibrate.posterior import read_params_file, weighted_quantile
+    from tools.calibration_doc import FIXED
+
+    calibrated = read_params_file(CALIBRATED / "params.yaml")
+    post = pd.read_csv(CALIBRATED / "posterior.csv")
+    weights = post["weight"].to_numpy()
+    scenarios = scenario_settings()
+    rows = ["| parameter | in use | unit | declared bounds | posterior 90% interval "
+            "| where the value comes from | meaning |", "|---|---|---|---|---|---|---|"]
     for name, field in Params.model_fields.items():
         lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
         hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
         unit = (field.json_schema_extra or {}).get("unit", "")
-        rows.append(f"| `{name}` | {field.default:g} | {unit} | {lo:g} – {hi:g} | {field.description} |")
+        if name in calibrated:
+            x = post[name].to_numpy(float)
+            q5, q95 = (weighted_quantile(x, weights, q) for q in (0.05, 0.95))
+            used, interval = f"**{_g(calibrated[name])}**", f"{_g(q5)} – {_g(q95)}"
+            where = (f"calibrated to the 2017 record ([calibration](calibration.md)); "
+                     f"default {_g(field.default)}")
+        else:
+            used, interval = _g(field.default), ""
+            where = "declared default, not calibrated" + (f": {FIXED[name]}" if name in FIXED else "")
+        if name in scenarios:
+            where += "; set by " + ", ".join(scenarios[name])
+        rows.append(f"| `{name}` | {used} | {unit} | {lo:g} – {hi:g} | {interval} | {where} "
+                    f"| {field.description} |")
     return "\n".join(rows)
 
 
@@ -42,18 +90,80 @@ def interval_coverage() -> str:
     return coverage_table()
 
 
-GENERATORS = {"params": params_table, "channels": channels_table, "interval_coverage": interval_coverage}
-_BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.DOTALL)
+def _cited(node, path: str = ""):
+    """(key path, address, quote) of every public-record page a scenario file cites."""
+    if isinstance(node, dict):
+        for key in ("source", "quote_source", "address", "url"):
+            value = node.get(key)
+            if isinstance(value, str) and value.startswith("http"):
+                yield path, value, str(node.get("quote", "")).strip()
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and key not in ("source", "quote_source", "address", "url"):
+                for url in re.findall(r"https?://[^\s,;)]+", value):
+                    yield where, url.rstrip("."), f"cited in the `{key}` text"
+            yield from _cited(value, where)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            label = value.get("id") or value.get("name") if isinstance(value, dict) else None
+            yield from _cited(value, f"{path}.{label or i}")
+
+
+def sources_table() -> str:
+    """Per shipped scenario: the seed articles it quotes and every public-record page it cites."""
+    import yaml
+
+    out = []
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        articles = sorted(set(re.findall(r"\b(00[0-4])_[0-9a-f]+\.txt", text)))
+        pages = list(_cited(data))
+        parent = (f" (extends `{data['extends']}`: it also runs on that file's sources)"
+                  if data.get("extends") else "")
+        out += [f"### `{path.stem}`", "",
+                f"Articles quoted: {', '.join(articles) or 'none of its own'}; public-record pages cited: "
+                f"{len({u for _, u, _ in pages})}{parent}.", ""]
+        if pages:
+            out += ["| where in the file | address | quote |", "|---|---|---|"]
+            for where, url, quote in pages:
+                quote = quote.replace("|", "\\|")
+                shown = quote if quote.startswith("cited in") else f"“{quote}”" if quote else ""
+                out.append(f"| `{where}` | <{url}> | {shown} |")
+            out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
+GENERATORS = {"params": params_table, "channels": channels_table, "sources": sources_table,
+              "interval_coverage": interval_coverage}
+RESULTS = ROOT / "docs" / "results"
+_BLOCK = re.compile(r"(<!-- generated:([\w.]+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.DOTALL)
+
+
+def block(name: str) -> str:
+    """The body of block ``name``: a table from the code, or ``results.NAME``, the results set's
+    docs/results/NAME.md (written by ``python -m tools.results``)."""
+    if name.startswith("results."):
+        path = RESULTS / f"{name.removeprefix('results.')}.md"
+        if not path.is_file():
+            raise SystemExit(f"no {path}: run python -m tools.results")
+        return path.read_text(encoding="utf-8").rstrip("\n")
+    return GENERATORS[name]()
 
 
 def refresh_text(text: str) -> str:
-    """Replace the body of every generated block with what the code generates now."""
-    return _BLOCK.sub(lambda m: f"{m.group(1)}{GENERATORS[m.group(2)]()}\n{m.group(4)}", text)
+    """Replace the body of every generated block with what the code and the results set give now."""
+    return _BLOCK.sub(lambda m: f"{m.group(1)}{block(m.group(2))}\n{m.group(4)}", text)
+
+
+def pages(root: Path = ROOT) -> list[Path]:
+    """Every page that may hold generated blocks: README.md and docs/*.md."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
 
 
 def main(argv: list[str] | None = None) -> int:
-    docs = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "docs"
-    for path in sorted(docs.glob("*.md")):
+    files = sorted(Path(argv[0]).glob("*.md")) if argv else pages()
+    for path in files:
         text = path.read_text(encoding="utf-8")
         new = refresh_text(text)
         if new != text:

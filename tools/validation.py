@@ -8,8 +8,8 @@ forms in :mod:`sim.model.laws.lanchester` and with the engagements the model its
 ``python -m tools.validation effects SWEEP_DIR``: the channels' main effects from a finished sweep
 (after ``bordersim report SWEEP_DIR``), as a table and a figure.
 
-``python -m tools.validation record``: the model against the record for every scenario with a
-``record:`` (tools/validation_record.py), checked for staleness by tests/test_record.py.
+The model against the record (section 4) is part of the docs' results set: ``python -m tools.results``
+(tools/validation_record.py builds the block; tests/test_record.py checks its fingerprint).
 
 Both write into ``docs/validation.md`` (between ``<!-- validation:NAME -->`` markers) and
 ``docs/img/validation_*.png``, relative to the working directory: run them from the checkout.
@@ -312,17 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("combat", help="attrition laws and the model's engagements against solve_ivp (default)")
     eff = sub.add_parser("effects", help="channel effects table and figure from a reported sweep")
     eff.add_argument("sweep", type=Path, help="sweep folder, after `bordersim report` on it")
-    recp = sub.add_parser("record", help="the model against the record of every scenario with one")
-    recp.add_argument("--seeds", type=int, default=20, help="runs per scenario (default 20)")
     args = parser.parse_args(argv)
     if args.what == "effects":
         print(run_effects(args.sweep))
-    elif args.what == "record":
-        from tools import validation_record
-
-        body = validation_record.section(validation_record.scenarios_with_record(), IMG, args.seeds)
-        write_block(DOC, "record", body)
-        print(body)
     else:
         print(run_combat())
     print(f"updated {DOC} and {IMG}/validation_*.png")

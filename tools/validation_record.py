@@ -31,14 +31,14 @@ def fingerprint(paths: list[Path], seeds: int = SEEDS) -> str:
     return "; ".join([*parts, f"model {model_fingerprint()}", f"seeds {seeds}"])
 
 
-def section(paths: list[Path], img: Path, seeds: int = SEEDS) -> str:
+def section(paths: list[Path], img: Path, seeds: int = SEEDS, days: int | None = None) -> str:
     """The markdown of the block: per scenario a table, its skill line and its figure."""
     from sim.report.record import WITHIN, format_spread, skill_line
     from sim.sweep.history import history
 
     out = []
     for path in paths:
-        h = history(str(path), seeds=seeds)
+        h = history(str(path), seeds=seeds, days=days)
         days = h.scenario.days
         png = h.save_figure(img / f"validation_record_{h.scenario.name}.png")
         out += [f"**{h.scenario.name}** ({h.scenario.start_date} to day {days}, {seeds} seeds): "
