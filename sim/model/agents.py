@@ -166,7 +166,7 @@ class IsisCell(CellAgent):
         rng = model.streams["isis"]
         pressure = picture.pressure.get(self, 0.0)
         self.quiet_days = self.quiet_days + 1 if pressure == 0.0 else 0
-        if self.dispersed and self.quiet_days >= p.regroup_days and not self.insurgent:  # [insurgency hook]
+        if self.dispersed and self.quiet_days >= p.regroup_days and not self.insurgent:
             self.dispersed = False  # regrouped: holds ground again
         held = on_prepared_ground(model, self)  # defenders of prepared ground hold on (docs/odd.md)
         chance = p.disperse_probability * (p.prepared_disperse_factor if held else 1.0)
@@ -178,7 +178,7 @@ class IsisCell(CellAgent):
             self.reinforce_neighbour(picture)
         if self.dispersed and model.theater.terrain[self.cell.coordinate] == TERRAIN_DESERT:
             self.concealment = min(0.95, self.concealment + p.concealment_gain_dispersed)
-        if not self.insurgent:  # [insurgency hook] insurgent cells attack in phases/insurgency.py
+        if not self.insurgent:  # insurgent cells attack in sim/model/phases/insurgency.py
             self.raid(picture)
         self.cohesion += (1.0 - self.cohesion) * p.cohesion_recovery
 
@@ -345,7 +345,7 @@ def _best_step(
     kx, ky = t.km_per_row[y0], t.km_per_cell_y
     hypot = math.hypot
     here_d = hypot((tx - x0) * kx, (ty - y0) * ky)
-    best, best_d, detour, detour_d = None, here_d, None, math.inf
+    best, best_d, open_ = None, here_d, []
     for dx, dy in _NEIGHBOUR_STEPS:
         x, y = x0 + dx, y0 + dy
         if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
@@ -353,14 +353,16 @@ def _best_step(
         d = hypot((tx - x) * kx, (ty - y) * ky)
         if d < best_d:
             best, best_d = (x, y), d
-        elif d < detour_d and (x, y) not in avoid:
-            detour, detour_d = (x, y), d
-    if best is None:
+        open_.append((x, y, d))
+    if best is None:  # no neighbour is closer: the closest one off the trail (the first of equals)
         if not avoid or here_d == 0:
             return None
-        best = detour
-    if best is None:
-        return None
+        detour_d = math.inf
+        for x, y, d in open_:
+            if d < detour_d and (x, y) not in avoid:
+                best, detour_d = (x, y), d
+        if best is None:
+            return None
     cost = hypot((best[0] - x0) * kx, (best[1] - y0) * ky)
     if t.road[best] and t.road[x0, y0]:
         cost /= p.road_speed_factor
