@@ -108,7 +108,7 @@ class GroundPicture:
             return None
         if inside[x, y]:
             return x, y
-        return self.nearest(x, y, (xs[edge], ys[edge]))
+        return self.nearest(x, y, edge)
 
     def _edge_of_ground(self, faction: str, pocket: str | None):
         key = (faction, pocket)
@@ -122,7 +122,7 @@ class GroundPicture:
             inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
             edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
                      & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
-            self._ground[key] = xs, ys, edge, inside[1:-1, 1:-1]
+            self._ground[key] = xs, ys, (xs[edge], ys[edge]), inside[1:-1, 1:-1]
         return self._ground[key]
 
     def nearest(self, x: int, y: int, cells: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:
@@ -163,4 +163,4 @@ class IsisPicture:
 def on_prepared_ground(model: BorderModel, cell: IsisCell) -> bool:
     """A cell that holds ground (not dispersed) inside a pocket, ground ISIS held at the start."""
     x, y = cell.cell.coordinate
-    return not cell.dispersed and any(bool(mask[x, y]) for mask in model.pocket_masks)
+    return not cell.dispersed and bool(model.pocket_union[x, y])

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mesa import DataCollector, Model
+from mesa import Model
 
 from sim.channels import HOOKS, build_channels, implementing
 from sim.geography import add_layer, build_theater, make_mesa_grid
@@ -30,7 +30,7 @@ from sim.model.phases.insurgency import Insurgency, insurgency_act
 from sim.model.phases.intel import gather_intelligence
 from sim.model.phases.isis import isis_act
 from sim.model.places import PlaceTracker, named_places
-from sim.model.record import daily_row
+from sim.model.record import RowCollector, daily_row
 from sim.model.space.distances import km_from, pairs_within, pairwise_km
 from sim.model.space.placement import place_air_wings, place_forces
 from sim.scenario.limits import seed_problem
@@ -81,6 +81,9 @@ class BorderModel(Model):
         self.pocket_masks = tuple(
             self.theater.polygon_mask(np.asarray(p.polygon)) for p in spec.pockets.values()
         )
+        #: Every pocket's cells: the ground ISIS held at the start (prepared ground, sim.model.day).
+        self.pocket_union = np.logical_or.reduce(self.pocket_masks, axis=0) if self.pocket_masks else (
+            np.zeros((self.theater.width, self.theater.height), dtype=bool))
         self.control = initial_control(self.theater, self.pocket_masks)
         add_layer(self.grid, "control", self.control)
         self.losses: dict[str, float] = defaultdict(float)
@@ -95,9 +98,7 @@ class BorderModel(Model):
         self.areas = build_areas(self)
         self.insurgency = Insurgency(self)  # cover and people for insurgent cells (phases/insurgency.py)
         update_control_and_pockets(self)
-        self.datacollector = DataCollector(
-            model_reporters={name: (lambda m, key=name: m.row[key]) for name in self._columns()}
-        )
+        self.datacollector = RowCollector(self._columns())
         self.record_day()
 
     # ------------------------------------------------------------------ the day

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from mesa import DataCollector
+
 from sim import __version__
 from sim.factions import GROUND_FACTIONS
 from sim.model.comparison import compare
@@ -43,6 +45,24 @@ def regime_counters(scenario) -> tuple[str, ...]:
     if any(f.insurgent for f in scenario.forces):
         out += ("recruited", "infiltrated")
     return out
+
+
+class RowCollector(DataCollector):
+    """Mesa's DataCollector fed with the day's row: one model reporter per column (``row[key]``), so
+    ``get_model_vars_dataframe()`` and ``mesa.batch_run`` read it as any Mesa model's; ``collect``
+    appends the row's values directly instead of calling one reporter and deep-copying its value per
+    column (the values are numbers and strings, which a copy would leave as they are)."""
+
+    def __init__(self, columns: list[str]):
+        super().__init__(model_reporters={key: (lambda m, key=key: m.row[key]) for key in columns})
+        self._columns = tuple(columns)
+
+    def collect(self, model) -> None:
+        if hasattr(self, "_collection_steps"):  # what DataCollector.collect keeps beside the values
+            self._collection_steps.append(model.time)
+        row, model_vars = model.row, self.model_vars
+        for key in self._columns:
+            model_vars[key].append(row[key])
 
 
 def _r(x: float) -> float:
