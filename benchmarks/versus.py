@@ -36,6 +36,22 @@ for name, days in json.loads(sys.argv[2]):
 print(json.dumps(out))
 """
 
+#: What a child runs to check outputs: a digest of every run's summary and daily table per scenario and seed.
+DIGESTS = r"""
+import hashlib, json, sys
+sys.path.insert(0, sys.argv[1])
+import sim
+out = {}
+for name in json.loads(sys.argv[2]):
+    for seed in range(1, int(sys.argv[3]) + 1):
+        result = sim.run(name, seed=seed)
+        summary = dict(result.summary)
+        summary.pop("config_hash", None)  # names the coefficient declarations, not the run
+        text = json.dumps(summary, sort_keys=True) + result.timeseries.to_csv(index=False)
+        out[f"{name}/{seed}"] = hashlib.sha256(text.encode()).hexdigest()
+print(json.dumps(out))
+"""
+
 
 def scenarios(tree: Path) -> list[str]:
     return sorted(p.stem for p in (tree / "scenarios").glob("*.yaml"))
@@ -68,6 +84,17 @@ def compare(old: Path, new: Path, names: list[str], reps: int, days: int | None 
     return table
 
 
+def same_outputs(old: Path, new: Path, names: list[str], seeds: int) -> dict:
+    """Runs of every scenario with seeds 1..``seeds`` in both trees: which give the same outputs."""
+    digests = []
+    for tree in (old, new):
+        done = subprocess.run([sys.executable, "-c", DIGESTS, str(tree), json.dumps(names), str(seeds)],
+                              cwd=tree, capture_output=True, text=True, check=True)
+        digests.append(json.loads(done.stdout))
+    differ = sorted(k for k in digests[0] if digests[0][k] != digests[1][k])
+    return {"runs": len(digests[0]), "identical": len(digests[0]) - len(differ), "differ": differ}
+
+
 def worktree(rev: str, where: Path) -> Path:
     subprocess.run(["git", "worktree", "add", "--detach", str(where), rev], cwd=ROOT, check=True,
                    capture_output=True)
@@ -90,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--against-tree", type=Path, help="a checkout of the other version")
     parser.add_argument("--reps", type=int, default=5, help="child processes per tree (default 5)")
     parser.add_argument("--days", type=int, default=None, help="days of every run (default: each scenario's)")
+    parser.add_argument("--outputs", type=int, default=0, metavar="SEEDS",
+                        help="also check that seeds 1..SEEDS of every scenario give identical outputs")
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
@@ -100,13 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             names = [n for n in scenarios(ROOT) if n in scenarios(old)]
             table = compare(old, ROOT, names, args.reps, args.days)
+            outputs = same_outputs(old, ROOT, names, args.outputs) if args.outputs else None
         finally:
             if args.against_tree is None:
                 subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                                capture_output=True)
     if args.out is not None:
-        args.out.write_text(json.dumps({"against": label, "table": table}, indent=1) + "\n", encoding="utf-8")
+        saved = {"against": label, "table": table, "outputs": outputs}
+        args.out.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
     print(markdown(table, label))
+    if outputs is not None:
+        print(f"\noutputs: {outputs['identical']} of {outputs['runs']} runs identical"
+              + (f"; differ: {', '.join(outputs['differ'])}" if outputs["differ"] else ""))
     return 0
 
 
