@@ -1,11 +1,12 @@
-"""Calibrate to the 2017 record and regenerate docs/calibration.md: the one command.
+"""Calibrate to the record before May 2018 (the 2017 Euphrates campaign, a last stand, a collapse and the
+2018 insurgency) and regenerate docs/calibration.md: the one command.
 
     .venv/bin/python -m tools.calibration          # the full calibration (resumed if interrupted),
                                                    # then the posterior files, tables and figures
     .venv/bin/python -m tools.calibration --quick  # the quick calibration, written under
-                                                   # calibrations/calibrate_2017-quick/ (a test)
+                                                   # calibrations/calibrate_joint-quick/ (a test)
 
-Steps: `bordersim calibrate experiments/calibrate_2017.yaml` into calibrations/calibrate_2017 (resumed
+Steps: `bordersim calibrate experiments/calibrate_joint.yaml` into calibrations/calibrate_joint (resumed
 when the folder holds part of it); its params.yaml and posterior.csv copied to scenarios/calibrated/
 (every scenario extends the params file); docs/calibration/generations.csv from the history; the
 pair plot; posterior-predictive runs (the calibrated model, 20 seeds, on the 2017 campaign and every
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-CALIBRATION = ROOT / "experiments" / "calibrate_2017.yaml"
+CALIBRATION = ROOT / "experiments" / "calibrate_joint.yaml"
 RECORD_SCENARIO = "deir_ezzor_2017"
 SEEDS = 20
 QUICK_SEEDS = 2
@@ -121,9 +122,47 @@ def predictive(seeds: int, workers: int | None) -> pd.DataFrame:
          f"to {FIGHTERS_RANGE[1]:,}; "
          f"{np.mean((left >= FIGHTERS_RANGE[0]) & (left <= FIGHTERS_RANGE[1])):.0%} of seeds inside it"),
     ]
+    checks += regime_checks(seeds, workers)
     checked = pd.DataFrame([{"kind": "check", "id": i, "value": v, "what": w} for i, v, w in checks])
     frame = pd.concat([ev, checked])
     return frame.reset_index(drop=True)
+
+
+def _statistic(args) -> tuple[str, int, float]:
+    """One seed of a regime target's scenario: the target's statistic (sim.calibrate.targets)."""
+    key, seed = args
+    from sim.calibrate.spec import load_calibration
+    from sim.calibrate.targets import target_statistics
+    from sim.model.runner import run_model
+
+    spec = load_calibration(CALIBRATION)
+    target = next(t for t in spec.targets if t.name == key)
+    scenario = spec.scenarios[target.scenario].scenario
+    _, table, summary = run_model(scenario, seed)
+    return key, seed, target_statistics(target, {target.scenario: (table, summary)},
+                                        {target.scenario: scenario})[key]
+
+
+def regime_checks(seeds: int, workers: int | None) -> list[tuple[str, float, str]]:
+    """The last stand's, the collapse's and the insurgency's targets over ``seeds`` fresh seeds each."""
+    from sim.calibrate.regime_targets import REGIME_KINDS
+    from sim.calibrate.spec import load_calibration
+    from sim.sweep.executors import local_pool
+
+    targets = [t for t in load_calibration(CALIBRATION).targets if t.kind in REGIME_KINDS]
+    jobs = [(t.name, s) for t in targets for s in range(seeds)]
+    values: dict[str, list[float]] = {t.name: [] for t in targets}
+    for key, _, value in sorted(local_pool(jobs, _statistic, workers or 2)):
+        values[key].append(value)
+    out = []
+    for t in targets:
+        v = np.array(values[t.name])
+        lo, hi = t.range
+        inside = np.mean((v >= lo) & (v <= hi))
+        out.append((t.name, float(np.median(v)),
+                    f"median of {seeds} seeds (range {v.min():.3g} to {v.max():.3g}); target {lo:g} to "
+                    f"{hi:g}; {inside:.0%} of seeds inside it"))
+    return out
 
 
 def predictive_plot(pr: pd.DataFrame, path: Path) -> None:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "calibration.md"
 DATA = ROOT / "docs" / "calibration"
 CALIBRATED = ROOT / "scenarios" / "calibrated"
-CALIBRATION = ROOT / "experiments" / "calibrate_2017.yaml"
+CALIBRATION = ROOT / "experiments" / "calibrate_joint.yaml"
 SHARE = 0.10  # a coefficient whose mu* is below this share of the largest is left at its default
 #: coefficients left out although the screening may rank them: why
 FIXED = {
