@@ -52,3 +52,27 @@ def test_quick_benchmark_writes_every_section(tmp_path):
     # --quick numbers never overwrite the documented ones
     assert (docs.read_text(encoding="utf-8") if docs.exists() else None) == before
     assert "| target | measured | limit | met |" in proc.stdout
+
+
+def test_versus_times_both_trees_and_compares_their_outputs(tmp_path):
+    """benchmarks.versus on a checkout of this tree: both sides timed, every run's outputs compared.
+
+    The other tree is a copy of this one with one model file edited (a daily row gains a rounding
+    difference), so the output check must find every run different, and the copy before the edit
+    must find them all identical."""
+    import shutil
+
+    from benchmarks.versus import compare, same_outputs
+
+    other = tmp_path / "other"
+    shutil.copytree(ROOT, other, ignore=shutil.ignore_patterns(".venv", ".git", "runs", "sweeps", "docs", "tests",
+                                                               "calibrations", "*.png", "__pycache__"))
+    table = compare(other, ROOT, ["tal_afar_2017"], reps=1, days=3)
+    row = table["tal_afar_2017"]
+    assert row["old"]["days"] == row["new"]["days"] == 3
+    assert row["old"]["ms_per_day"] > 0 and row["new"]["ms_per_day"] > 0 and row["speedup"] > 0
+    assert same_outputs(other, ROOT, ["tal_afar_2017"], 1) == {"runs": 1, "identical": 1, "differ": []}
+    record = other / "sim" / "model" / "record.py"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("return round(float(x), 6)", "return round(float(x), 5)"), encoding="utf-8")
+    assert same_outputs(other, ROOT, ["tal_afar_2017"], 1)["differ"] == ["tal_afar_2017/1"]
