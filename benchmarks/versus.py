@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,36 @@ def same_outputs(old: Path, new: Path, names: list[str], seeds: int) -> dict:
     return {"runs": len(digests[0]), "identical": len(digests[0]) - len(differ), "differ": differ}
 
 
+#: Whole commands a student or the calibration runs, timed in each tree (same files in both).
+WORKLOADS = {
+    "classroom sweep": ["sweep", "experiments/classroom.yaml", "--workers", "2"],
+    "channel sweep (channels_2018)": ["sweep", "experiments/channels_2018.yaml", "--workers", "2"],
+    "discovery sweep (discover_2018)": ["sweep", "experiments/discover_2018.yaml", "--workers", "2"],
+    "calibration, quick (calibrate_2017)": ["calibrate", "experiments/calibrate_2017.yaml", "--quick",
+                                            "--workers", "2"],
+}
+
+
+def workloads(old: Path, new: Path, names: list[str] | None = None) -> dict:
+    """Wall time of each workload's whole command in each tree (old first), into a fresh folder."""
+    table = {}
+    for name, argv in WORKLOADS.items():
+        if names and name not in names:
+            continue
+        row = {}
+        for side, tree in (("old", old), ("new", new)):
+            with tempfile.TemporaryDirectory(prefix="bench-work-") as out:
+                code = ("import sys; sys.path.insert(0, sys.argv[1]); from sim.cli import main; "
+                        "sys.exit(main(sys.argv[2:]))")
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-c", code, str(tree), *argv, "--out", out], cwd=tree,
+                               check=True, capture_output=True)
+                row[side] = round(time.perf_counter() - start, 2)
+        row["speedup"] = round(row["old"] / row["new"], 2)
+        table[name] = row
+    return table
+
+
 def worktree(rev: str, where: Path) -> Path:
     subprocess.run(["git", "worktree", "add", "--detach", str(where), rev], cwd=ROOT, check=True,
                    capture_output=True)
@@ -119,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=None, help="days of every run (default: each scenario's)")
     parser.add_argument("--outputs", type=int, default=0, metavar="SEEDS",
                         help="also check that seeds 1..SEEDS of every scenario give identical outputs")
+    parser.add_argument("--workloads", action="store_true",
+                        help="also time whole sweeps and a quick calibration in both trees (minutes)")
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
@@ -130,14 +163,19 @@ def main(argv: list[str] | None = None) -> int:
             names = [n for n in scenarios(ROOT) if n in scenarios(old)]
             table = compare(old, ROOT, names, args.reps, args.days)
             outputs = same_outputs(old, ROOT, names, args.outputs) if args.outputs else None
+            work = workloads(old, ROOT) if args.workloads else None
         finally:
             if args.against_tree is None:
                 subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                                capture_output=True)
     if args.out is not None:
-        saved = {"against": label, "table": table, "outputs": outputs}
+        saved = {"against": label, "table": table, "outputs": outputs, "workloads": work}
         args.out.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
     print(markdown(table, label))
+    if work is not None:
+        print("\n| workload | before s | after s | speed-up |\n|---|---|---|---|")
+        for name, row in work.items():
+            print(f"| {name} | {row['old']:.1f} | {row['new']:.1f} | {row['speedup']:.2f}x |")
     if outputs is not None:
         print(f"\noutputs: {outputs['identical']} of {outputs['runs']} runs identical"
               + (f"; differ: {', '.join(outputs['differ'])}" if outputs["differ"] else ""))
