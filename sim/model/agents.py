@@ -225,6 +225,13 @@ class IsisCell(CellAgent):
         rng = model.streams["isis"]
         if rng.random() >= -math.expm1(-hazard):
             return
+        self.hit(target, rng)
+        self.concealment *= 0.9  # a raid exposes the cell
+
+    def hit(self, target: GroundUnit, rng: np.random.Generator) -> None:
+        """One raid's damage (a raid of ``raid``, or an insurgent attack of sim.model.phases.insurgency):
+        min(Poisson(raid_damage), strength) lost, counted in the day's raids and civilian harm."""
+        model, p = self.model, self.model.params
         lost = min(float(rng.poisson(p.raid_damage)), target.strength)
         target.take_losses(lost)
         model.losses[target.faction] += lost
@@ -235,7 +242,6 @@ class IsisCell(CellAgent):
         model.today["civilian_harm"] += p.raid_civilian_harm * (
             1.0 + model.theater.population[target.cell.coordinate]
         )
-        self.concealment *= 0.9  # a raid exposes the cell
 
     def _escape_target(self, picture: IsisPicture) -> tuple[int, int] | None:
         """A point three days' march away from the nearest enemy unit."""

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter
 
 from sim.factions import CAMP_IRAQ
-from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, TERRAIN_URBAN, TERRAIN_VALLEY
+from sim.geography import TERRAIN_URBAN, TERRAIN_VALLEY
 from sim.model.space.distances import km_from, nearest_within, pairs_within, xy
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def insurgency_act(model: BorderModel) -> None:
         rate = attack_rate(p, cell.strength, cell.cohesion, float(felt[k]))
         attacks = int(rng.poisson(rate)) if rate > 0 and targets[k] >= 0 else 0
         for _ in range(attacks):
-            attack(model, cell, units[int(targets[k])], rng)
+            cell.hit(units[int(targets[k])], rng)  # as a raid (IsisCell.hit)
         if attacks:
             cell.concealment *= 0.9  # attacking exposes the cell
     if ground.per_day > 0:
@@ -101,20 +101,6 @@ def attack_rate(p, strength: float, cohesion: float, pressure: float) -> float:
     return p.insurgent_attack_rate * strength * cohesion / suppression
 
 
-def attack(model: BorderModel, cell: IsisCell, target, rng: np.random.Generator) -> None:
-    """One insurgent attack: a raid on ``target`` (losses, the raid counters, civilian harm)."""
-    p = model.params
-    lost = min(float(rng.poisson(p.raid_damage)), target.strength)
-    target.take_losses(lost)
-    model.losses[target.faction] += lost
-    model.today["raids"] += 1
-    country = model.theater.country
-    if country[cell.cell.coordinate] == COUNTRY_SYRIA and country[target.cell.coordinate] == COUNTRY_IRAQ:
-        model.today["raids_into_iraq"] += 1
-    people = model.theater.population[target.cell.coordinate]
-    model.today["civilian_harm"] += p.raid_civilian_harm * (1.0 + people)
-
-
 def infiltrate(model: BorderModel, cells: list[IsisCell], ground: Insurgency,
                rng: np.random.Generator) -> None:
     """Today's fighters from Syria join the insurgent cell nearest the crossing point."""
@@ -126,4 +112,4 @@ def infiltrate(model: BorderModel, cells: list[IsisCell], ground: Insurgency,
     model.today["infiltrated"] += arrived
 
 
-__all__ = ["Insurgency", "attack", "attack_rate", "infiltrate", "insurgency_act"]
+__all__ = ["Insurgency", "attack_rate", "infiltrate", "insurgency_act"]
