@@ -132,6 +132,38 @@ def worktree(rev: str, where: Path) -> Path:
     return where
 
 
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- benchmarks:versus -->", "<!-- /benchmarks:versus -->"
+
+
+def block(saved: dict, machine: str) -> str:
+    """What docs/performance.md shows between its versus markers: the tables and how they were made."""
+    lines = [f"Measured {machine}; before = commit {saved['against']}, after = this tree "
+             f"(`python -m benchmarks.versus --against {saved['against']}`), CPU time of `sim.run` per "
+             "day, median of the child processes, taking turns.", "", markdown(saved["table"],
+                                                                               saved["against"])]
+    if saved.get("outputs"):
+        o = saved["outputs"]
+        lines += ["", f"Outputs: {o['identical']} of {o['runs']} runs (every scenario present in both, "
+                  "seeds 1 upwards) gave byte-identical summaries and daily tables in both trees."]
+    if saved.get("workloads"):
+        lines += ["", "| workload (whole command, wall time) | before s | after s | speed-up |",
+                  "|---|---|---|---|"]
+        lines += [f"| {n} | {r['old']:.1f} | {r['new']:.1f} | {r['speedup']:.2f}x |"
+                  for n, r in saved["workloads"].items()]
+    return "\n".join(lines)
+
+
+def refresh_doc(saved: dict, machine: str, path: Path = DOC) -> bool:
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return False
+    path.write_text(text[: start + len(BEGIN)] + "\n" + block(saved, machine) + "\n" + text[end:],
+                    encoding="utf-8")
+    return True
+
+
 def markdown(table: dict, rev: str) -> str:
     lines = [f"| scenario | days | before ({rev}) ms/day | after ms/day | speed-up |",
              "|---|---|---|---|---|"]
@@ -153,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workloads", action="store_true",
                         help="also time whole sweeps and a quick calibration in both trees (minutes)")
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON here")
+    parser.add_argument("--docs", action="store_true", help=f"refresh the versus block of {DOC.name}")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
         if args.against_tree is not None:
@@ -168,9 +201,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.against_tree is None:
                 subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                                capture_output=True)
+    saved = {"against": label, "table": table, "outputs": outputs, "workloads": work}
     if args.out is not None:
-        saved = {"against": label, "table": table, "outputs": outputs, "workloads": work}
         args.out.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
+    if args.docs:
+        import datetime as dt
+
+        from benchmarks.machine import load_average, machine_info
+
+        info = machine_info(ROOT)
+        machine = (f"{dt.date.today().isoformat()} on {info['cpu_model']} ({info['usable_cores']} cores "
+                   f"usable), Python {info['python']}, load average {load_average()} after")
+        print(f"refreshed {DOC}" if refresh_doc(saved, machine) else f"{DOC} has no versus markers")
     print(markdown(table, label))
     if work is not None:
         print("\n| workload | before s | after s | speed-up |\n|---|---|---|---|")
