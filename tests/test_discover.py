@@ -137,3 +137,15 @@ def test_prim_box_restricts_a_channel_when_the_condition_needs_it():
     assert box.loc["raid_rate", "upper"] == pytest.approx(0.5, abs=0.05)
     assert found.peeling.iloc[found.chosen]["density"] > 0.95
     assert set(found.scores.index) == {"raid_rate", "deconfliction"}
+
+
+def test_the_discovery_ranges_follow_the_calibrated_values():
+    """experiments/discover_2018.yaml's ranges are x0.5 to x1.5 of what pockets_2018 runs with: a
+    recalibration without `python -m tools.discover_ranges` fails here."""
+    from tools import discover_ranges
+
+    assert discover_ranges.main(["--check"]) == 0
+    want = discover_ranges.ranges()
+    assert set(want) >= {"control_radius_km", "strike_kill_fraction"}
+    lo, hi = (float(x) for x in want["detect_ground"])
+    assert (lo, hi) == (0.4, 1.2)  # declared default 0.8, not calibrated
