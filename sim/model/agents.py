@@ -287,7 +287,9 @@ class AirWing(CellAgent):
                 return
             pool = self._country_pool(targets, rng)
             weights = np.array([c.strength for c in pool])
-            cell = pool[int(rng.choice(len(pool), p=weights / weights.sum()))]
+            cdf = (weights / weights.sum()).cumsum()  # rng.choice(len(pool), p=...) as numpy computes it,
+            cdf /= cdf[-1]  # without its checks: the same draw
+            cell = pool[int(cdf.searchsorted(rng.random(), side="right"))]
             if picture.incident(model, self, cell, rng):
                 return
             self.strike(cell, rng)

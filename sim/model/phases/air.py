@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.model.day import AirPicture
-from sim.model.phases.friction import air_incident
+from sim.model.phases.friction import AirFriction
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -19,4 +19,4 @@ if TYPE_CHECKING:
 def fly_air_missions(model: BorderModel) -> None:
     wings = model.air_wings()
     if wings:
-        wings.shuffle_do("fly", AirPicture(model.sightings, model.areas.strike, air_incident))
+        wings.shuffle_do("fly", AirPicture(model.sightings, model.areas.strike, AirFriction()))

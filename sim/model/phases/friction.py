@@ -76,20 +76,40 @@ def _halt_nearby(model: BorderModel, around: list[GroundUnit]) -> None:
             unit.halted_until = max(unit.halted_until, until)
 
 
-def air_incident(
-    model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator
-) -> bool:
-    """A strike near the rival camp's ground forces may end in an incident; True if it did."""
-    rival = RIVAL_OF.get(wing.camp)
+def near_rival(model: BorderModel, camp: str, here: tuple[int, int]) -> bool:
+    """A unit of ``camp``'s rival (with fighters) within ``incident_range_km`` of cell ``here``."""
+    rival = RIVAL_OF.get(camp)
     if rival is None:
         return False
     units = model.units_of_camp(rival)
     if not units:
         return False
-    x, y = target.cell.coordinate
-    km = model.pairwise_km(np.array([x]), np.array([y]), *xy(units))[0]
-    if km.min() > model.params.incident_range_km:
-        return False
+    km = model.pairwise_km(np.array([here[0]]), np.array([here[1]]), *xy(units))[0]
+    return not km.min() > model.params.incident_range_km
+
+
+class AirFriction:
+    """The air-incident rule for one day's air phase (``air_incident``), remembering which struck
+    cells lie near the rival camp: ground units stand still while the wings fly."""
+
+    def __init__(self) -> None:
+        self._near: dict[tuple[str, tuple[int, int]], bool] = {}
+
+    def __call__(self, model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator) -> bool:
+        key = (wing.camp, target.cell.coordinate)
+        if key not in self._near:
+            self._near[key] = near_rival(model, *key)
+        return self._near[key] and _incident(model, wing, rng)
+
+
+def air_incident(
+    model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator
+) -> bool:
+    """A strike near the rival camp's ground forces may end in an incident; True if it did."""
+    return near_rival(model, wing.camp, target.cell.coordinate) and _incident(model, wing, rng)
+
+
+def _incident(model: BorderModel, wing: AirWing, rng: np.random.Generator) -> bool:
     if rng.random() >= incident_probability(model, model.params.air_incident_rate):
         return False
     wing.grounded_until = model.steps + math.ceil(model.params.halt_days)
