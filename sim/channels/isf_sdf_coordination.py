@@ -29,9 +29,11 @@ class IsfSdfCoordination(Channel):
         return iraq(model) if self.active else None
 
     def raid_factor(self, model, cell, target):
+        if not self.active:
+            return 1.0
         country = model.theater.country
         across = (
             country[cell.cell.coordinate] == COUNTRY_SYRIA
             and country[target.cell.coordinate] == COUNTRY_IRAQ
         )
-        return model.params.border_seal_raid_factor if self.active and across else 1.0
+        return model.params.border_seal_raid_factor if across else 1.0
