@@ -122,7 +122,7 @@ class Question:
         a, b = self.tasks(r)
         exp = self.experiment
         sides = tuple(tuple(t.scenario.channels.as_dict().items()) for t in (a, b))
-        return r, Setup(exp.scenario_file, a.seed, True, sides, days=exp.scenario.days)
+        return r, Setup(exp.scenario_file, a.seed, True, sides, days=exp.scenario.days, boxes=False)
 
     def finish(self, replication: int, classroom) -> float | None:
         """Store a student's finished pair as two sweep runs; returns its dot (A - B), once."""

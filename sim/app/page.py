@@ -32,10 +32,12 @@ from sim.app.session import FULL_MESSAGE, Session  # noqa: E402
 from sim.app.state import (  # noqa: E402
     Setup,
     days_per_second,
+    default_channels,
     default_setup,
     load_cached,
     parse_seed,
     scenario_entries,
+    scheduled_openings,
 )
 from sim.errors import ScenarioError  # noqa: E402
 from sim.scenario.catalog import project_root  # noqa: E402
@@ -138,7 +140,7 @@ def PageBody(session: Session, token: str | None = None):
             return None
         ch = channels.value if ch is None else ch
         if ch is None:
-            ch = (scenario.channels.as_dict(),) * 2
+            ch = (default_channels(scenario),) * 2
         cmp = compare.value if cmp is None else cmp
         seed = parse_seed(seed_text.value) if seed is None else seed
         return Setup(by_name[name.value].path, seed, cmp, tuple(tuple(side.items()) for side in ch))
@@ -228,7 +230,7 @@ def PageBody(session: Session, token: str | None = None):
             message.set(error)
             return
         name.set(key)
-        ch = (scenario.channels.as_dict(),) * 2
+        ch = (default_channels(scenario),) * 2
         channels.set(ch)
         apply(force=True, ch=ch)
 
@@ -299,7 +301,8 @@ def PageBody(session: Session, token: str | None = None):
                 solara.Switch(label="Side by side: A | B", value=compare.value, on_value=on_compare,
                               classes=["bs-compare"])
                 if channels.value is not None:
-                    ChannelTable(channels.value, compare.value, on_channel)
+                    ChannelTable(channels.value, compare.value, on_channel,
+                                 scheduled_openings(scenario) if scenario is not None else {})
                     if compare.value and channels.value[0] == channels.value[1]:
                         solara.Info("A and B are the same: untick a channel in column B to see what it does.",
                                     dense=True)
