@@ -70,7 +70,8 @@ def test_the_lesson_is_in_the_guide_with_its_scenario_and_box(lesson):
 
     name, box, _ = LESSONS[lesson]
     text = GUIDE.read_text(encoding="utf-8")
-    section = re.search(rf"^#+ [^\n]*{re.escape(lesson)}[^\n]*$(.*?)(?=^#{{1,3}} |\Z)", text, re.M | re.S | re.I)
+    heading = rf"^#+ [^\n]*{re.escape(lesson)}[^\n]*$(.*?)(?=^#{{1,3}} |\Z)"
+    section = re.search(heading, text, re.M | re.S | re.I)
     assert section, f"docs/instructor.md has no lesson headed {lesson!r}"
     body = section.group(1)
     assert f"`{name}`" in body and channel_label(box) in body, f"{lesson}: scenario or box not named"

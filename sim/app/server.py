@@ -25,6 +25,9 @@ APP_FILE = Path(__file__).with_name("page.py")
 #: Environment for the Solara server; set before Solara reads its settings at import.
 OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    # telemetry is off: no user id either (Solara would write one to the home folder under a file lock,
+    # which waits for ever on a stale lock file where the system has no fcntl)
+    "SOLARA_TELEMETRY_SERVER_USER_ID": "bordersim-offline",
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_THEME_TITLE": "bordersim classroom demo",
     # a page that lost its connection keeps its models a minute (a reload continues), not Solara's day
