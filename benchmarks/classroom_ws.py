@@ -264,8 +264,8 @@ async def _measure(counts: list[int], seconds: float, workers: int, steps: int) 
             window = await _play_window(pages, seconds, procs)
             rss = _rss(procs)
             latency = await _step_latency(pages[-1], pages[:-1], steps) if n > 1 else []
-            for p in pages:  # pause every page still playing (a finished run stops by itself)
-                if p.day < p.last_of:
+            for p in pages[:-1] if latency else pages:  # pause the pages still playing (the timed one
+                if p.day < p.last_of:  # is paused already; a finished run stops by itself)
                     await p.click("bs-play")
             first = (n, rss) if first is None else first
             days = sum(window["advanced"])

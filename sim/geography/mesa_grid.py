@@ -13,7 +13,8 @@ import random as _random
 import weakref
 
 import numpy as np
-from mesa.discrete_space import Cell, OrthogonalMooreGrid, PropertyLayer
+from mesa.discrete_space import Cell, DiscreteSpace, OrthogonalMooreGrid, PropertyLayer
+from mesa.discrete_space.grid import pickle_gridcell
 
 from sim.geography.theater import STATIC_LAYERS, Theater
 
@@ -52,8 +53,61 @@ class _LazyCell(Cell):
         _CONNECTIONS.__set__(self, value)
 
 
+class _Cells(dict):
+    """A grid's cells by coordinate, each made the first time it is asked for.
+
+    Agents stand on a few dozen of the theater's 19,200 cells; Mesa makes every cell up front, an object
+    with its coordinate, an agent list and a properties dict: 5.5 MB a model, most of a classroom
+    session's memory (docs/performance.md). Made on demand they are the same cells (the property
+    layers are on the cell class, read at the coordinate), so the model's results do not change.
+    ``all_cells`` and ``agents`` see the cells made so far, which hold every agent.
+    """
+
+    __slots__ = ("_grid",)
+
+    def __init__(self, grid: _LazyMooreGrid):
+        super().__init__()
+        self._grid = weakref.ref(grid)
+
+    def __missing__(self, key) -> Cell:
+        grid = self._grid()
+        try:
+            i, j = (int(k) for k in key)
+        except (TypeError, ValueError):
+            raise KeyError(key) from None
+        width, height = grid.dimensions
+        if not (0 <= i < width and 0 <= j < height):
+            raise KeyError(key)
+        cell = grid.cell_klass((i, j), capacity=grid.capacity, random=grid.random)
+        self[i, j] = cell
+        return cell
+
+    def __reduce__(self):  # a pickled grid keeps the cells made so far, as Mesa's plain dict
+        return dict, (dict(self),)
+
+
 class _LazyMooreGrid(OrthogonalMooreGrid):
-    """Mesa's non-torus Moore grid, with cells connected on demand (see _LazyCell)."""
+    """Mesa's non-torus Moore grid, with cells made (see _Cells) and connected (see _LazyCell) on demand."""
+
+    def __init__(self, dimensions, torus: bool = False, capacity=None, random=None, cell_klass=Cell) -> None:
+        # Mesa 3.5's Grid.__init__, but the cells are made on demand instead of all at once
+        DiscreteSpace.__init__(self, capacity=capacity, random=random, cell_klass=cell_klass)
+        self.torus = torus
+        self.dimensions = dimensions
+        self._try_random = True
+        self._ndims = len(dimensions)
+        self._validate_parameters()
+        self.cell_klass = type("GridCell", (self.cell_klass,), {"_mesa_properties": set(), "__slots__": ()})
+        copyreg.pickle(self.cell_klass, pickle_gridcell)
+        self._cells = _Cells(self)
+        self._connect_cells()
+        self.create_property_layer("empty", default_value=True, dtype=bool)
+
+    @property
+    def _celllist(self) -> list:
+        """Every cell (Mesa's random cell choice wants them all; the model never asks)."""
+        width, height = self.dimensions
+        return [self._cells[i, j] for i in range(width) for j in range(height)]
 
     def _connect_cells_2d(self) -> None:
         self.cell_klass._grid = weakref.ref(self)
@@ -86,7 +140,8 @@ def _gc_paused():
 
 
 def make_mesa_grid(theater: Theater, random: _random.Random) -> OrthogonalMooreGrid:
-    """A non-torus Moore grid of the theater's shape carrying every static layer.
+    """A non-torus Moore grid of the theater's shape carrying every static layer (its cells made and
+    connected when first used, see _Cells and _LazyCell).
 
     Static layers are copied into Mesa (``PropertyLayer.from_data``) and then made
     read-only, so an agent writing e.g. ``cell.country = 2`` fails loudly instead of
