@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import VIEWPORT, day_shown, free_port, launch, open_demo, start_demo, stop_demo, wait_ready  # noqa: E402
 
+from sim.app.auth import new_token  # noqa: E402
+
 
 def _procs(proc: psutil.Process) -> list[psutil.Process]:
     """The demo's processes: the server, or the front server and its workers (``--workers``)."""
@@ -162,8 +164,9 @@ def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     folder = Path(tempfile.mkdtemp(prefix="bordersim-load-"))
+    token = new_token()
     proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
-                      "--max-sessions", str(max(counts) + 2), "--workers", str(workers))
+                      "--max-sessions", str(max(counts) + 2), "--workers", str(workers), "--token", token)
     rows = []
     try:
         wait_ready(proc, origin)
@@ -176,7 +179,7 @@ def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
             lone = first = None
             for n in counts:
                 while len(pages) < n:
-                    path = "/instructor" if workers > 1 and not pages else "/"
+                    path = f"/instructor?token={token}" if workers > 1 and not pages else "/"
                     page, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path=path)
                     pages.append(page)
                 for p in pages:

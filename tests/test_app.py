@@ -243,3 +243,26 @@ def test_offline_mode_refuses_cdn_fetches(monkeypatch):
     assert settings.telemetry.mixpanel_enable is False
     with pytest.raises(RuntimeError, match="not bundled"):
         cdn_helper.fetch_from_cdn("https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/katex.min.css")
+
+
+def test_a_box_of_a_channel_the_scenario_opens_later_means_from_that_day_or_never():
+    """resurgence_2020 opens coalition support on day 25: ticked (the default) keeps that day, unticked is
+    Iraq without the coalition the whole run (A and B used to be identical: both unticked on day 0)."""
+    from sim.app.state import Setup, default_channels, scheduled_openings, side_changes, side_label
+
+    path = str(ROOT / "scenarios" / "resurgence_2020.yaml")
+    scenario = load_cached(path)
+    assert scheduled_openings(scenario) == {"coalition_support": 25}
+    boxes = default_channels(scenario)
+    assert boxes["coalition_support"] and not scenario.channels.as_dict()["coalition_support"]
+    assert "events" not in side_changes(scenario, boxes)
+    b = dict(boxes, coalition_support=False)
+    assert side_changes(scenario, b)["events"] == []
+    assert side_label(scenario, boxes) == "as in the scenario"
+    assert side_label(scenario, b) == "Coalition support off"
+    a_side, b_side = (tuple(x.items()) for x in (boxes, b))
+    room = Classroom(Setup(path, 3, True, (a_side, b_side), days=30))
+    room.step(30)
+    a, b = (s.model for s in room.sides)
+    assert a.scenario.channels.coalition_support and not b.scenario.channels.coalition_support  # day 30
+    assert [r["strikes"] for r in room.sides[0].rows[:26]] == [r["strikes"] for r in room.sides[1].rows[:26]]

@@ -177,3 +177,15 @@ def test_the_record_is_marked_on_the_charts_and_told_in_the_what_happened_panel(
     }""")
     assert days == [11, 34, 42, 54, 60, 62, 68, 70, 86]
     assert blocked == []
+
+
+def test_the_map_opens_on_the_pockets_and_the_whole_map_is_one_click_away(session):
+    """The page opens on the scenario's area of interest (sim.app.mapframe.focus_extent); 'whole map'
+    shows the theater, 'pockets' comes back to the same picture."""
+    page, *_ = session
+    time.sleep(0.5)  # the first frame drawn
+    opened = map_src(page, "A")
+    page.click(".bs-zoom-reset")
+    whole = wait_map_change(page, "A", opened)
+    page.click(".bs-zoom-focus")
+    assert wait_map_change(page, "A", whole) == opened

@@ -1,5 +1,6 @@
-"""Class mode and the server's bounds in Debian's chromium: a question end to end, the full class, a
-closed tab giving its place back. Each test starts its own `bordersim demo` with the limits it needs."""
+"""Class mode and the server's bounds in Debian's chromium: a question end to end (every student's board
+live), the instructor's page behind its token, the full class, a closed tab giving its place back. Each
+test starts its own `bordersim demo` with the limits it needs."""
 
 from __future__ import annotations
 
@@ -14,14 +15,20 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
 ]
+from sim.app.auth import JOIN_PER_PAGE  # noqa: E402
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev dependency) not installed")
+
+
+TOKEN = "test-instructor-secret"
+TEACHER = f"/instructor?token={TOKEN}"
 
 
 @pytest.fixture
 def demo(tmp_path, request):
     port = free_port()
     proc = start_demo(port, tmp_path / "demo.log", None, "--class-dir", str(tmp_path / "classes"),
-                      *request.param)
+                      "--token", TOKEN, *request.param)
     try:
         wait_ready(proc, f"http://127.0.0.1:{port}/")
         yield f"http://127.0.0.1:{port}", tmp_path, proc
@@ -73,22 +80,60 @@ def join_and_play(browser, origin: str, code: str, count: int, confirmed: bool =
 
 
 @pytest.mark.parametrize("demo", [()], indirect=True)
-def test_a_class_question_end_to_end(demo, browser):
+def test_a_class_question_end_to_end_and_every_students_board_is_live(demo, browser):
     origin, tmp, _ = demo
-    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path=TEACHER)
     code = start_question(teacher)
     students = join_and_play(browser, origin, code.lower(), 3, confirmed=True)  # typed in lower case
     summary = wait_text(teacher, ".bs-class-summary", "3 finished")
     assert "95 % interval" in summary
-    own = wait_text(students[0][0], ".bs-class-summary", "finished", timeout=30)
-    assert "finished" in own  # a student sees the class chart with their own dot
-    assert all(blocked == [] for _, blocked in students)
+    for page, blocked in students:  # each student's board: the class's dots, the mean, the interval
+        own = wait_text(page, ".bs-class-summary", "3 finished", timeout=30)
+        assert own == summary
+        assert "Your run: A − B = " in page.inner_text(".bs-class-own")  # their own (highlighted) dot
+        assert page.locator(".bs-class-board canvas").count() >= 1
+        assert page.locator(".bs-class-start, .bs-class-stop").count() == 0
+        assert blocked == []
     with teacher.expect_download() as download:
         teacher.click("text=Download results (CSV)")
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("point,replication,seed,key,config_hash,deconfliction")
     assert len(lines) == 1 + 6  # three students, A and B each
     assert (tmp / "classes" / code / "results.parquet").is_file()
+    teacher.click(".bs-class-stop")  # stopped: a late student cannot join, the instructor may start anew
+    teacher.wait_for_selector(".bs-class-start", timeout=30_000)
+    late, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+    late.fill(".bs-join-code input", code)
+    late.click(".bs-join")
+    late.wait_for_selector(f"text=Class question {code} is closed", timeout=30_000)
+
+
+@pytest.mark.parametrize("demo", [()], indirect=True)
+def test_only_the_instructors_address_opens_the_instructors_page(demo, browser):
+    origin, tmp, _ = demo
+    student, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin)
+    assert student.locator(".bs-class-start").count() == 0  # a student's page: join only
+    assert student.locator(".bs-join").count() == 1
+    for path in ("/instructor", "/instructor?token=wrong", f"/instructor?token={TOKEN[:-1]}"):
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        page.goto(origin + path)
+        page.wait_for_selector(".bs-not-instructor", timeout=60_000)  # the clear page, no controls
+        assert page.locator(".bs-class-start, .bs-map-A canvas").count() == 0
+    teacher_ctx = browser.new_context(viewport=VIEWPORT)
+    teacher, *_ = open_demo(teacher_ctx, origin, path=TEACHER)
+    assert teacher.locator(".bs-class-start").count() == 1 and teacher.locator(".bs-join").count() == 0
+    assert "token" not in teacher.url  # out of the address bar (the projector), kept in a cookie
+    again, *_ = open_demo(teacher_ctx, origin, path="/instructor")  # a reload in the instructor's browser
+    assert again.locator(".bs-class-start").count() == 1
+    for _ in range(JOIN_PER_PAGE):  # wrong codes, then the page must wait
+        student.fill(".bs-join-code input", "QQQQ")
+        student.click(".bs-join")
+        student.wait_for_selector("text=No class question has the code", timeout=30_000)
+        student.fill(".bs-join-code input", "")
+    student.fill(".bs-join-code input", "QQQQ")
+    student.click(".bs-join")
+    student.wait_for_selector("text=Too many wrong codes", timeout=30_000)
+    assert not (tmp / "classes").exists() or not any((tmp / "classes").iterdir())  # nobody started one
 
 
 @pytest.mark.parametrize("demo", [("--max-sessions", "1", "--tab-grace", "1")], indirect=True)
@@ -129,7 +174,10 @@ def test_workers_the_instructor_has_their_own_and_a_class_question_spans_them(de
     from urllib.parse import urlparse
 
     origin, _, proc = demo
-    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path="/instructor")
+    stranger = browser.new_context(viewport=VIEWPORT).new_page()
+    stranger.goto(origin + "/instructor")  # the front server: no token, no instructor's process
+    stranger.wait_for_selector(".bs-not-instructor", timeout=30_000)
+    teacher, *_ = open_demo(browser.new_context(viewport=VIEWPORT), origin, path=TEACHER)
     code = start_question(teacher)
     students = join_and_play(browser, origin, code, 2)
     ports = [urlparse(p.url).port for p in [teacher] + [page for page, _ in students]]

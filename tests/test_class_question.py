@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.app.auth import TOKEN_ENV, JoinGate, JoinLimiter, NotInstructor, is_instructor, token_in
 from sim.app.class_question import CODE_ALPHABET, find, start_question
 from sim.app.state import Classroom
 from sim.sweep.plan import run_task
@@ -17,10 +18,14 @@ from sim.sweep.seeds import replication_seeds
 BIN = Path(sys.executable).parent / "bordersim"
 
 
+TOKEN = "the-instructors-secret"
+
+
 @pytest.fixture
-def question(tiny, tmp_path):
+def question(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
     return start_question(tiny, "deconfliction", "pockets_reduction_pct", days=6, root=tmp_path, seed=11,
-                          students=5)
+                          students=5, token=TOKEN)
 
 
 def play(question):
@@ -54,7 +59,7 @@ def test_a_students_run_is_the_sweeps_run_and_the_class_folder_is_a_sweep(questi
     assert dots == [1, 2, 3]
     n, mean, lo, hi = question.summary()
     assert n == 3 and lo <= mean <= hi
-    files = question.export()
+    files = question.export(TOKEN)
     table = pd.read_csv(files["results.csv"])
     assert len(table) == 6 and set(table["replication"]) == {0, 1, 2} and (table["status"] == "ok").all()
     for task in question.tasks(1):  # the page's run gives exactly what `bordersim sweep` would store
@@ -107,3 +112,51 @@ def test_the_class_folder_is_shared_by_the_servers_processes(question):
     assert question.joined() == 2 and question.dots() == [(1, float(diff))]
     assert question.summary()[0] == 1
     assert find("ZZZZ", question.folder.parent) is None and find("no code", question.folder.parent) is None
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN[:-1], TOKEN + "x", TOKEN.upper()])
+def test_only_the_instructors_token_starts_stops_or_exports_a_question(question, tiny, tmp_path, token):
+    """Checked on the server, whatever a page sends: not only the page hides the buttons."""
+    with pytest.raises(NotInstructor):
+        start_question(tiny, "deconfliction", "pockets_reduction_pct", root=tmp_path, token=token)
+    with pytest.raises(NotInstructor):
+        question.stop(token)
+    with pytest.raises(NotInstructor):
+        question.export(token)
+    assert not question.closed and [p.name for p in tmp_path.iterdir()] == [question.code]
+
+
+def test_no_token_on_the_server_means_nobody_is_the_instructor(monkeypatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    assert not is_instructor("") and not is_instructor(None) and not is_instructor("anything")
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    assert is_instructor(TOKEN) and not is_instructor(TOKEN + " ")
+    assert token_in(f"?token={TOKEN}&x=1") == TOKEN
+    assert token_in("", {"bordersim_instructor": TOKEN}) == TOKEN and token_in("x=1", {}) is None
+
+
+def test_a_stopped_question_takes_no_new_student_but_a_run_under_way_still_counts(question):
+    r, setup = question.join()
+    question.stop(TOKEN)
+    assert question.closed and question.join() is None
+    room = Classroom(setup)
+    room.step(1000)
+    assert question.finish(r, room) is not None and len(question.dots()) == 1
+
+
+def test_wrong_codes_are_bounded_per_page_and_per_address():
+    gate = JoinGate(per_page=3, per_address=5, window=60.0)
+    for _ in range(3):
+        assert gate.wait("tab1", "ip:10.0.0.7", now=0.0) == 0
+        gate.failed("tab1", "ip:10.0.0.7", now=0.0)
+    assert gate.wait("tab1", "ip:10.0.0.7", now=1.0) == pytest.approx(59.0)  # this tab waits
+    for _ in range(2):  # a new tab on the same machine gets the address's remainder only
+        assert gate.wait("tab2", "ip:10.0.0.7", now=2.0) == 0
+        gate.failed("tab2", "ip:10.0.0.7", now=2.0)
+    assert gate.wait("tab3", "ip:10.0.0.7", now=3.0) > 0
+    assert gate.wait("tab4", "ip:10.0.0.8", now=3.0) == 0  # another student is not slowed
+    assert gate.wait("tab1", "ip:10.0.0.7", now=61.0) == 0  # the window slides
+    limiter = JoinLimiter(2, window=10.0)
+    limiter.failed("a", now=0.0)
+    limiter.failed("a", now=5.0)
+    assert limiter.wait("a", now=9.0) == pytest.approx(1.0) and limiter.wait("a", now=10.0) == 0

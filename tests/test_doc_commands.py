@@ -20,7 +20,9 @@ these rewrites:
   and ``replications:`` lines of experiment files (in the copy's experiments/ and in heredocs),
   and runs ``python -m benchmarks`` with ``--quick`` (the classroom load benchmark with one page),
   and the docs tools (``tools.calibration``, ``tools.screening``, ``tools.prediction``,
-  ``tools.claims``) and ``bordersim calibrate`` with ``--quick``;
+  ``tools.claims``) and ``bordersim calibrate`` with ``--quick``, ``tools.class_chart`` with 3 students,
+  ``benchmarks.classroom_ws`` with ``--quick`` (and without ``--doc``), ``benchmarks.session_memory``
+  with 2 sessions;
   experiment files keep their first
   MAX_CHANNEL_FACTORS ``- channel:`` factors (a full factorial of six channels is 64 runs).
   Set ``BORDERSIM_DOC_FULL=1`` to run every command exactly as written (many minutes).
@@ -63,6 +65,10 @@ SHORTER = [
     (re.compile(r"-m tools\.(calibration|screening|prediction|claims)(?! --quick)(?=\s|$)"),
      r"-m tools.\1 --quick"),
     (re.compile(r"\bbordersim calibrate (\S+)(?!.*--quick)"), r"bordersim calibrate \1 --quick --force"),
+    (re.compile(r"-m tools\.class_chart(?! --students)(?=\s|$)"), "-m tools.class_chart --students 3"),
+    (re.compile(r"(-m benchmarks\.classroom_ws)(?!.*--quick)(.*?)( --doc)?$"), r"\1\2 --quick"),
+    (re.compile(r"-m benchmarks\.session_memory(?! --sessions)"),
+     "-m benchmarks.session_memory --sessions 2"),
 ]
 MAX_CHANNEL_FACTORS = 3
 #: commands whose input (a sweep of a shipped experiment) the test shortened

@@ -2,7 +2,9 @@
 
 The rules (codes, seeds, storing runs as a sweep) are in ``sim.app.class_question``; this module only
 shows them. A board polls its question once a second from its own page's thread, so one page never
-renders on another's behalf.
+renders on another's behalf. Only a page holding the instructor's token (``token``) shows the start and
+stop controls and the downloads, and the functions they call check that token again on the
+server; a student's page only joins, a bounded number of wrong codes a minute (``sim.app.auth``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from functools import partial
 
 import solara
 
+from sim.app.auth import joins
 from sim.app.class_question import OUTCOMES, Question, find, start_question
+from sim.app.instructor import client_keys
 from sim.render.style import OKABE_ITO
 
 DAY_CHOICES = ["30", "60", "90", "120", "the scenario's"]
@@ -21,8 +25,9 @@ POLL_SECONDS = 1.0
 
 
 @solara.component
-def ClassCard(scenario, path: str, on_start, on_join, student: tuple | None, question: Question | None):
-    """The sidebar card: start a question (instructor) or join one with its code (students)."""
+def ClassCard(scenario, path: str, on_start, on_join, student: tuple | None, question: Question | None,
+              token: str | None, closed: bool):
+    """The sidebar card: start a question (the instructor's page) or join one with its code (students)."""
     channel = solara.use_reactive(next(iter(scenario.channels.as_dict())))
     outcome = solara.use_reactive(next(iter(OUTCOMES)))
     days = solara.use_reactive(DAY_CHOICES[1])
@@ -34,28 +39,43 @@ def ClassCard(scenario, path: str, on_start, on_join, student: tuple | None, que
             solara.Text(f"You joined class question {q.code}: {q.title}. You are run {r + 1}; press Play. "
                         "When your run ends, your dot joins the class chart.", classes=["bs-small"])
             return
-        if question is None:
-            solara.Text("Start a class question: every student runs A (with the channel) against B "
-                        "(without), each with their own seed.", classes=["bs-small"])
-            solara.Select("Channel", values=list(scenario.channels.as_dict()), value=channel.value,
-                          on_value=channel.set, classes=["bs-class-channel"])
-            solara.Select("Compare", values=list(OUTCOMES), value=outcome.value, on_value=outcome.set)
-            solara.Select("Days", values=DAY_CHOICES, value=days.value, on_value=days.set,
-                          classes=["bs-class-days"])
+        if token is not None:
+            if question is None or closed:
+                solara.Text("Start a class question: every student runs A (with the channel) against B "
+                            "(without), each with their own seed.", classes=["bs-small"])
+                solara.Select("Channel", values=list(scenario.channels.as_dict()), value=channel.value,
+                              on_value=channel.set, classes=["bs-class-channel"])
+                solara.Select("Compare", values=list(OUTCOMES), value=outcome.value, on_value=outcome.set)
+                solara.Select("Days", values=DAY_CHOICES, value=days.value, on_value=days.set,
+                              classes=["bs-class-days"])
 
-            def start():
-                n = None if not days.value.isdigit() else int(days.value)
-                on_start(start_question(path, channel.value, outcome.value, days=n))
+                def start():
+                    n = None if not days.value.isdigit() else int(days.value)
+                    on_start(start_question(path, channel.value, outcome.value, days=n, token=token))
 
-            solara.Button("Start class question", on_click=start, color="primary", classes=["bs-class-start"])
+                solara.Button("Start class question", on_click=start, color="primary",
+                              classes=["bs-class-start"])
+            else:
+                solara.Text(f"Class question {question.code} is open: students join with its code.",
+                            classes=["bs-small"])
+            return
         solara.Text("Join a class: type the code on the projector.", classes=["bs-small"])
         solara.InputText("Join code", value=code.value, on_value=code.set, continuous_update=True,
                          error=error.value or False, classes=["bs-join-code"])
 
         def join():
+            page, address = client_keys()
+            wait = joins.wait(page, address)
+            if wait > 0:
+                error.set(f"Too many wrong codes: try again in {math.ceil(wait)} s")
+                return
             q = find(code.value)
             if q is None:
-                error.set(f"No class question has the code {code.value.strip().upper()!r}")
+                joins.failed(page, address)
+                error.set(f"No class question has the code {code.value.strip().upper()[:8]!r}")
+                return
+            if q.closed:
+                error.set(f"Class question {q.code} is closed: the instructor stopped it")
                 return
             error.set(on_join(q))
 
@@ -102,9 +122,19 @@ def summary_text(question: Question) -> str:
     return text
 
 
+def own_text(question: Question, own: int) -> str:
+    """A student's own result, the large orange dot."""
+    mine = dict(question.dots()).get(own)
+    if mine is None:
+        return "Your run has not finished yet: your dot appears (large, orange) when it does."
+    return f"Your run: A − B = {mine:,.1f} (the large orange dot)."
+
+
 @solara.component
-def ClassBoard(question: Question, own: int | None, instructor: bool):
+def ClassBoard(question: Question, own: int | None, token: str | None = None, closed: bool = False,
+               on_stop=None):
     """The live chart of a class question (the instructor's projector, or a student's own dot)."""
+    instructor = token is not None
     seen = solara.use_reactive(len(question.dots()))
     alive = solara.use_memo(lambda: [True], [question])
 
@@ -117,22 +147,38 @@ def ClassBoard(question: Question, own: int | None, instructor: bool):
 
     solara.use_effect(lambda: partial(alive.__setitem__, 0, False), [question])
     solara.lab.use_task(watch, dependencies=[question.code], prefer_threaded=True)
+    # read on every page, so every board re-renders when a dot arrives (a student's board read it only
+    # behind `instructor and ...`, never subscribed, and kept saying "No run has finished yet")
+    finished = seen.value
     with solara.Card(f"Class question {question.code}: {question.title}", classes=["bs-class-board"]):
         if instructor:
             with solara.Row(style={"align-items": "baseline"}, gap="24px"):
                 solara.Text("Join code:", style={"font-size": "28px"})
                 solara.Text(question.code, classes=["bs-join-code-shown"],
                             style={"font-size": "56px", "font-weight": "800", "letter-spacing": "8px"})
-            solara.Text(f"Students: open this page, type the code under Class, press Join, then Play. "
-                        f"{question.joined()} joined so far.", classes=["bs-small"])
+            if closed:
+                solara.Text(f"Stopped: no new students. {question.joined()} joined.", classes=["bs-small"])
+            else:
+                solara.Text(f"Students: open this page, type the code under Class, press Join, then Play. "
+                            f"{question.joined()} joined so far.", classes=["bs-small"])
+
+                def stop():
+                    question.stop(token)
+                    if on_stop is not None:
+                        on_stop()
+
+                solara.Button("Stop class question", on_click=stop, color="primary", outlined=True,
+                              classes=["bs-class-stop"])
         solara.FigureEcharts(option=board_option(question, own), attributes={"style": "height: 340px;"})
         solara.Text(summary_text(question), classes=["bs-class-summary"], style={"font-size": "20px"})
-        if instructor and seen.value:
+        if own is not None:
+            solara.Text(own_text(question, own), classes=["bs-class-own"], style={"font-size": "18px"})
+        if instructor and finished:
             def csv() -> bytes:
-                return question.export()["results.csv"].read_bytes()
+                return question.export(token)["results.csv"].read_bytes()
 
             def parquet() -> bytes:
-                return question.export()["results.parquet"].read_bytes()
+                return question.export(token)["results.parquet"].read_bytes()
 
             with solara.Row():
                 solara.FileDownload(csv, filename=f"class_{question.code}.csv",

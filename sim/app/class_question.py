@@ -11,6 +11,10 @@ finished sweep: ``bordersim report CLASS_DIR/CODE`` reads it like any other.
 
 Nothing about a student is kept but the replication number the server gave their page.
 
+Starting, stopping and exporting a question change what the class shares: each takes the instructor's
+token and checks it (``sim.app.auth``), whatever page asks. A stopped question takes no new students;
+those who joined still finish and their dots still arrive.
+
 The class folder is the state the server's processes share (``bordersim demo --workers``): a student's
 place is a file created exclusively (``seats/R``: no two processes give out one replication), a
 finished pair's dot is a file (``dots/R.json``), and a page on any worker finds a question by its code
@@ -31,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from sim.app.auth import require
 from sim.app.state import Setup, channel_label
 
 #: Letters and digits that cannot be misread on a projector (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
@@ -79,13 +84,28 @@ class Question:
         by_value = {t.values[self.channel]: t for t in self.plan.tasks if t.replication == replication}
         return by_value[True], by_value[False]
 
+    @property
+    def closed(self) -> bool:
+        """Whether the instructor stopped the question (no new students)."""
+        return (self.folder / "closed.json").exists()
+
+    def stop(self, token: str | None) -> None:
+        """Take no new students (the instructor's token only); runs under way still finish."""
+        require(token)
+        from sim.outputs import write_json
+
+        write_json(self.folder / "closed.json", {"closed": time.time()})
+
     def joined(self) -> int:
         """Students who joined, on every worker (the seats taken in the folder)."""
         seats = self.folder / "seats"
         return sum(1 for _ in seats.iterdir()) if seats.is_dir() else 0
 
     def join(self) -> tuple[int, Setup] | None:
-        """A new student's replication and page set-up; None when every replication is taken."""
+        """A new student's replication and page set-up; None when every replication is taken or the
+        question is stopped."""
+        if self.closed:
+            return None
         seats = self.folder / "seats"
         seats.mkdir(exist_ok=True)
         with self.lock:
@@ -102,7 +122,7 @@ class Question:
         a, b = self.tasks(r)
         exp = self.experiment
         sides = tuple(tuple(t.scenario.channels.as_dict().items()) for t in (a, b))
-        return r, Setup(exp.scenario_file, a.seed, True, sides, days=exp.scenario.days)
+        return r, Setup(exp.scenario_file, a.seed, True, sides, days=exp.scenario.days, boxes=False)
 
     def finish(self, replication: int, classroom) -> float | None:
         """Store a student's finished pair as two sweep runs; returns its dot (A - B), once."""
@@ -137,9 +157,7 @@ class Question:
 
     def summary(self) -> tuple[int, float, float, float]:
         """(students finished, mean difference, 95 % interval low, high): the report's interval of the
-        paired differences (sim.report.intervals.interval; no interval below two students)."""
-        from sim.report.intervals import interval
-
+        paired differences (``interval``; no interval below two students)."""
         diffs = np.array([d for _, d in self.dots()], dtype=float)
         if diffs.size == 0:
             return 0, float("nan"), float("nan"), float("nan")
@@ -161,8 +179,10 @@ class Question:
             self.diffs = {r: d for _, r, d in found}
             return list(self.diffs.items())
 
-    def export(self) -> dict[str, Path]:
-        """The folder as a finished sweep of the replications done so far (results.csv/.parquet...)."""
+    def export(self, token: str | None) -> dict[str, Path]:
+        """The folder as a finished sweep of the replications done so far (results.csv/.parquet...);
+        the instructor's token only."""
+        require(token)
         from sim.sweep.plan import Plan
         from sim.sweep.store import SweepStore
 
@@ -186,6 +206,15 @@ class Question:
         return unsubscribe
 
 
+def interval(diffs: np.ndarray) -> tuple[float, float, float]:
+    """(mean, 95 % low, high) of the students' paired differences: the one place the class's interval
+    is computed (the page's board, its summary line and the docs' class chart all call this): the report's
+    interval, sim.report.intervals.interval."""
+    from sim.report.intervals import interval as report_interval
+
+    return report_interval(diffs)
+
+
 _questions: dict[str, Question] = {}
 _lock = threading.Lock()
 
@@ -204,8 +233,10 @@ def new_folder(root: Path) -> tuple[str, Path]:
 
 def start_question(scenario_path: str, channel: str, outcome: str, days: int | None = None,
                    root: Path | None = None, seed: int | None = None,
-                   students: int = MAX_STUDENTS) -> Question:
-    """A new class question with its own join code, experiment file and (empty) sweep folder."""
+                   students: int = MAX_STUDENTS, *, token: str | None) -> Question:
+    """A new class question with its own join code, experiment file and (empty) sweep folder; only
+    with the instructor's ``token``."""
+    require(token)
     from sim.app.state import load_cached
     from sim.sweep.experiment import load_experiment
     from sim.sweep.outcomes import default_outcomes

@@ -7,9 +7,12 @@ same page) on free ports of the same ``--host``, and a small front server (stdli
 visitor used. The browser then talks to that worker directly (its websocket too), and a reload stays
 on it.
 
-- ``/instructor`` goes to worker 0, which serves only the instructor (a few places) at normal OS
-  priority. The students' workers (every other path, 1..N-1) run at ``nice`` +``STUDENT_NICE``: when
-  the class saturates the cores, the kernel gives the instructor's process the CPU first.
+- ``/instructor`` with the instructor's token (``?token=`` or the cookie, ``sim.app.auth``) goes to
+  worker 0, which serves only the instructor (a few places) at normal OS priority; without a valid
+  token the front answers a plain page saying so (403), and worker 0 shows a page without the token
+  nothing but that message, so a student never takes the instructor's process. The students' workers
+  (every other path, 1..N-1) run at ``nice`` +``STUDENT_NICE`` (where the system has it): when the
+  class saturates the cores, the kernel gives the instructor's process the CPU first.
 - A student goes to the students' worker holding the fewest pages: each worker writes its count to a
   status file whenever a page takes or gives back its place (``sim.app.session.Places``); visitors sent
   in the last ``PENDING_SECONDS`` count too (a page takes a moment to connect).
@@ -31,9 +34,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from sim.app.auth import INSTRUCTOR_PATH, NOT_INSTRUCTOR_TEXT, NOT_INSTRUCTOR_TITLE, is_instructor, token_in
 
 #: How much lower the students' workers run than the instructor's (``nice`` increment, 0-19).
 STUDENT_NICE = 10
@@ -41,7 +47,10 @@ STUDENT_NICE = 10
 INSTRUCTOR_PLACES = 4
 #: A visitor sent to a worker counts against it this long, until its page has taken its place.
 PENDING_SECONDS = 15.0
-INSTRUCTOR_PATH = "/instructor"
+NOT_INSTRUCTOR_HTML = ("<!doctype html><html><head><meta charset='utf-8'><title>bordersim: instructor only"
+                       "</title></head><body style='font: 20px sans-serif; padding: 40px'>"
+                       f"<h1 class='bs-not-instructor'>{NOT_INSTRUCTOR_TITLE}</h1>"
+                       f"<p>{NOT_INSTRUCTOR_TEXT}</p></body></html>")
 #: More processes than this is a typo, not a classroom.
 MAX_WORKERS = 64
 
@@ -68,7 +77,8 @@ class Worker:
         self.sent: list[float] = []  # when visitors were sent here
 
     def start(self, host: str, options: list[str], log) -> None:
-        env = dict(os.environ, BORDERSIM_WORKER_STATUS=str(self.status), BORDERSIM_NICE=str(self.nice))
+        env = dict(os.environ, BORDERSIM_WORKER_STATUS=str(self.status), BORDERSIM_NICE=str(self.nice),
+                   BORDERSIM_INSTRUCTOR_WORKER="1" if self.index == 0 else "")
         cmd = [sys.executable, "-m", "sim.cli", "demo", "--workers", "1", "--host", host,
                "--port", str(self.port), "--max-sessions", str(self.capacity), *options]
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -109,11 +119,23 @@ def make_handler(instructor: Worker, students: list[Worker], fallback: str):
 
     class Front(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 -- http.server's name
-            path = self.path.split("?", 1)[0]
+            path, _, search = self.path.partition("?")
+            teacher = path.rstrip("/") == INSTRUCTOR_PATH
+            token = token_in(search, request_cookies(self.headers.get("Cookie")))
+            if teacher and not is_instructor(token):
+                body = NOT_INSTRUCTOR_HTML.encode("utf-8")
+                self.send_response(403)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             with lock:
-                teacher = path.rstrip("/") == INSTRUCTOR_PATH
                 worker = instructor if teacher else pick(students, time.monotonic())
             target = f"http://{redirect_host(self.headers.get('Host'), fallback)}:{worker.port}/"
+            if teacher:
+                target += f"{INSTRUCTOR_PATH.lstrip('/')}?token={urllib.parse.quote(token)}"
             self.send_response(303)
             self.send_header("Location", target)
             self.send_header("Cache-Control", "no-store")
@@ -124,6 +146,17 @@ def make_handler(instructor: Worker, students: list[Worker], fallback: str):
             pass
 
     return Front
+
+
+def request_cookies(header: str | None) -> dict[str, str]:
+    from http.cookies import SimpleCookie
+
+    jar = SimpleCookie()
+    try:
+        jar.load(header or "")
+    except Exception:  # noqa: BLE001 -- a malformed Cookie header is no cookie
+        return {}
+    return {k: m.value for k, m in jar.items()}
 
 
 def wait_ready(workers: list[Worker], host: str, timeout: float = 180.0) -> str | None:
@@ -150,7 +183,7 @@ def wait_ready(workers: list[Worker], host: str, timeout: float = 180.0) -> str 
 def serve_workers(host: str, port: int, workers: int, *, max_sessions: int, idle_minutes: float,
                   tab_grace: float, class_dir: str) -> int:
     """Run the front server and ``workers`` Solara servers until interrupted; returns an exit status."""
-    from sim.app.server import _url_host, outbound_guard
+    from sim.app.server import _url_host, outbound_guard, print_instructor
 
     sys.addaudithook(outbound_guard(host))
     state = Path(tempfile.mkdtemp(prefix="bordersim-workers-"))
@@ -174,7 +207,8 @@ def serve_workers(host: str, port: int, workers: int, *, max_sessions: int, idle
         server = ThreadingHTTPServer((host.strip("[]"), port), handler)
         url = f"http://{_url_host(host)}:{port}"
         print(f"bordersim demo: {workers} worker processes (ports {', '.join(str(w.port) for w in pool)}); "
-              f"students open {url}, the instructor {url}{INSTRUCTOR_PATH} (Ctrl+C stops it)", flush=True)
+              f"students open {url} (Ctrl+C stops it)", flush=True)
+        print_instructor(host, port)
         server.serve_forever()
     except KeyboardInterrupt:
         print("bordersim demo: stopped", flush=True)

@@ -34,8 +34,14 @@ def RunButtons(view: solara.Reactive, playing: solara.Reactive[bool], busy: bool
 
 
 @solara.component
-def ChannelTable(channels, compare: bool, on_channel):
-    """One checkbox per channel, or one per channel and side (columns A and B)."""
+def ChannelTable(channels, compare: bool, on_channel, scheduled: dict | None = None):
+    """One checkbox per channel, or one per channel and side (columns A and B); ``scheduled``: channels
+    the scenario opens on a later day (ticked: on that day; unticked: never)."""
+    scheduled = scheduled or {}
+
+    def label(key: str) -> str:
+        return channel_label(key) + (f" (from day {scheduled[key]})" if key in scheduled else "")
+
     solara.Text("Coordination channels (ticked = open)", classes=["bs-small"])
     if compare:
         with solara.Row(gap="0px", classes=["bs-ch-row"]):
@@ -46,10 +52,10 @@ def ChannelTable(channels, compare: bool, on_channel):
             for side in range(2 if compare else 1):
                 with solara.Div(classes=[f"bs-ch-{SIDES[side]}-{key}"],
                                 style={"flex": "0 0 40px"} if compare else {}):
-                    solara.Checkbox(label=None if compare else channel_label(key),
+                    solara.Checkbox(label=None if compare else label(key),
                                     value=bool(channels[side][key]), on_value=partial(on_channel, side, key))
             if compare:
-                solara.Text(channel_label(key), classes=["bs-ch-label"], style={"padding-left": "6px"})
+                solara.Text(label(key), classes=["bs-ch-label"], style={"padding-left": "6px"})
 
 
 @solara.component

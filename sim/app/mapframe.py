@@ -158,10 +158,61 @@ def _base_for(path: str) -> dict:
         "markers": marker_styles(),
         "shapes": {"P": marker_path("P")},  # air bases and crossings; towns are circles
         "km_per_deg_lon": km_per_deg_lon,
+        "focus": focus_extent(model, extent),  # the page opens here; "whole map" shows ``extent``
         # the picture the labels were laid out on: the browser scales its type to keep their spacing
         "layout_width_px": float(frame.width), "layout_dpi": LAYOUT_DPI,
     }
     return base
+
+
+#: The view a page opens on: the pockets and the forces on day 0 within ``FOCUS_REACH_KM`` of a pocket
+#: (a detachment far from the fighting does not widen it), with a margin (a share of the box, at least
+#: ``FOCUS_MIN_MARGIN_DEG``) so the towns and front lines around them stay in sight.
+FOCUS_REACH_KM = 60.0
+FOCUS_MARGIN = 0.15
+FOCUS_MIN_MARGIN_DEG = 0.2
+
+
+def focus_extent(model, extent: tuple[float, float, float, float]) -> list[float]:
+    """The scenario's area of interest: its pockets and the forces near them on day 0 with a margin,
+    widened to the whole map's proportions (the page keeps them when it zooms), inside the map."""
+    t = model.theater
+    lon0, lon1, lat0, lat1 = extent
+    pockets = [np.asarray(p.polygon, dtype=float).reshape(-1, 2) for p in model.scenario.pockets.values()
+               if len(p.polygon)]
+    cells = [a.cell.coordinate for a in (*model.ground_units(), *model.isis_cells())
+             if getattr(a, "cell", None) is not None]
+    forces = np.empty((0, 2))
+    if cells:
+        xy = np.array(cells, dtype=np.intp)
+        forces = np.column_stack([t.lon_centers[xy[:, 0]], t.lat_centers[xy[:, 1]]])
+    if pockets and len(forces):
+        near = np.zeros(len(forces), dtype=bool)
+        km_lon = KM_PER_DEG * math.cos(math.radians(0.5 * (lat0 + lat1)))
+        for poly in pockets:  # distance to the pocket's bounding box, in km
+            dx = np.maximum(0.0, np.maximum(poly[:, 0].min() - forces[:, 0], forces[:, 0] - poly[:, 0].max()))
+            dy = np.maximum(0.0, np.maximum(poly[:, 1].min() - forces[:, 1], forces[:, 1] - poly[:, 1].max()))
+            near |= np.hypot(dx * km_lon, dy * KM_PER_DEG) <= FOCUS_REACH_KM
+        forces = forces[near]
+    points = [*pockets, forces] if len(forces) else pockets
+    if not points:
+        return [float(v) for v in extent]
+    allp = np.vstack(points)
+    (x0, y0), (x1, y1) = allp.min(axis=0), allp.max(axis=0)
+    mx = max(FOCUS_MARGIN * (x1 - x0), FOCUS_MIN_MARGIN_DEG)
+    my = max(FOCUS_MARGIN * (y1 - y0), FOCUS_MIN_MARGIN_DEG)
+    x0, x1, y0, y1 = x0 - mx, x1 + mx, y0 - my, y1 + my
+    ratio = (lat1 - lat0) / (lon1 - lon0)  # the map's height over width, in degrees
+    w, h = x1 - x0, y1 - y0
+    if h / w > ratio:
+        w = h / ratio
+    else:
+        h = w * ratio
+    w, h = min(w, lon1 - lon0), min(h, lat1 - lat0)
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    fx0 = min(max(cx - w / 2, lon0), lon1 - w)
+    fy0 = min(max(cy - h / 2, lat0), lat1 - h)
+    return [round(float(v), _DEC) for v in (fx0, fx0 + w, fy0, fy0 + h)]
 
 
 def map_base(path: str) -> dict:

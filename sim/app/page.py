@@ -25,16 +25,19 @@ import pandas  # noqa: E402, F401
 
 import sim.model.model  # noqa: E402, F401
 from sim.app.class_panel import ClassBoard, ClassCard  # noqa: E402
+from sim.app.instructor import KeepToken, NotInstructor, page_role  # noqa: E402
 from sim.app.layout import ChannelTable, RunButtons, Stage  # noqa: E402
 from sim.app.playback import PlayTicket, ViewGate  # noqa: E402
 from sim.app.session import FULL_MESSAGE, Session  # noqa: E402
 from sim.app.state import (  # noqa: E402
     Setup,
     days_per_second,
+    default_channels,
     default_setup,
     load_cached,
     parse_seed,
     scenario_entries,
+    scheduled_openings,
 )
 from sim.errors import ScenarioError  # noqa: E402
 from sim.scenario.catalog import project_root  # noqa: E402
@@ -72,11 +75,22 @@ def new_session() -> Session:
 
 @solara.component
 def Page():
+    router = solara.use_router()
+    cookies = solara.lab.cookies.value or {}
+    allowed, token = solara.use_memo(lambda: page_role(router.path, router.search, cookies), [])
+    if allowed:
+        Admitted(token)
+    else:  # /instructor without the token: a clear page, no session, no place taken
+        NotInstructor(CSS)
+
+
+@solara.component
+def Admitted(token: str | None):
     session: Session = solara.use_memo(new_session, [])
     if not session.admitted and session.closed is None:
         ClassFull(session.pool.capacity)
         return
-    PageBody(session)
+    PageBody(session, token)
 
 
 @solara.component
@@ -89,7 +103,7 @@ def ClassFull(capacity: int):
 
 
 @solara.component
-def PageBody(session: Session):
+def PageBody(session: Session, token: str | None = None):
     entries = solara.use_memo(lambda: scenario_entries(project_root()), [])
     by_name = {e.name: e for e in entries}
     first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in by_name else (entries[0].name if entries else "")
@@ -108,6 +122,7 @@ def PageBody(session: Session):
     gate = solara.use_memo(lambda: ViewGate(session), [session])  # sets `view` from any thread
     tickets = solara.use_memo(PlayTicket, [])  # which play loop is the current one
     question = solara.use_reactive(None)  # the class question this page started (instructor)
+    closed = solara.use_reactive(False)  # whether the instructor stopped it
     student = solara.use_reactive(None)  # (question, replication) this page joined
 
     def scenario_of(key: str):
@@ -125,7 +140,7 @@ def PageBody(session: Session):
             return None
         ch = channels.value if ch is None else ch
         if ch is None:
-            ch = (scenario.channels.as_dict(),) * 2
+            ch = (default_channels(scenario),) * 2
         cmp = compare.value if cmp is None else cmp
         seed = parse_seed(seed_text.value) if seed is None else seed
         return Setup(by_name[name.value].path, seed, cmp, tuple(tuple(side.items()) for side in ch))
@@ -215,7 +230,7 @@ def PageBody(session: Session):
             message.set(error)
             return
         name.set(key)
-        ch = (scenario.channels.as_dict(),) * 2
+        ch = (default_channels(scenario),) * 2
         channels.set(ch)
         apply(force=True, ch=ch)
 
@@ -243,6 +258,7 @@ def PageBody(session: Session):
 
     def on_start(q) -> None:
         question.set(q)
+        closed.set(False)
 
     def on_join(q) -> str | None:
         joined = q.join()
@@ -259,7 +275,9 @@ def PageBody(session: Session):
         return None
 
     solara.Style(CSS)
-    solara.Title("bordersim classroom demo")
+    solara.Title("bordersim: instructor" if token else "bordersim classroom demo")
+    if token is not None:
+        KeepToken(token)
     if not entries:
         solara.Error(f"No scenarios found in {project_root() / 'scenarios'}")
         return
@@ -272,7 +290,8 @@ def PageBody(session: Session):
             RunButtons(view, playing, busy, on_step, lambda: apply(force=True))
             solara.Select("Speed (days per second)", values=SPEEDS, value=speed.value, on_value=speed.set)
         if scenario is not None:
-            ClassCard(scenario, by_name[name.value].path, on_start, on_join, student.value, question.value)
+            ClassCard(scenario, by_name[name.value].path, on_start, on_join, student.value, question.value,
+                      token, closed.value)
         if student.value is None:  # a student's set-up is the class question's
             with solara.Card("Set-up"):
                 solara.Select("Scenario", values=list(by_name), value=name.value, on_value=on_scenario,
@@ -282,7 +301,8 @@ def PageBody(session: Session):
                 solara.Switch(label="Side by side: A | B", value=compare.value, on_value=on_compare,
                               classes=["bs-compare"])
                 if channels.value is not None:
-                    ChannelTable(channels.value, compare.value, on_channel)
+                    ChannelTable(channels.value, compare.value, on_channel,
+                                 scheduled_openings(scenario) if scenario is not None else {})
                     if compare.value and channels.value[0] == channels.value[1]:
                         solara.Info("A and B are the same: untick a channel in column B to see what it does.",
                                     dense=True)
@@ -292,7 +312,18 @@ def PageBody(session: Session):
                     solara.Text(scenario.description, classes=["bs-small"], style={"padding": "0 12px"})
     with solara.Column(style={"padding": "8px 16px"}):
         if question.value is not None:
-            ClassBoard(question.value, None, True)
+            ClassBoard(question.value, None, token, closed.value, lambda: closed.set(True))
         elif student.value is not None:
-            ClassBoard(student.value[0], student.value[1], False)
+            ClassBoard(student.value[0], student.value[1])
         Stage(view, busy, message.value, session)
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 -- Solara's signature for a layout
+    """Solara's app layout without its navigation tabs (the routes are one page for two roles)."""
+    return solara.AppLayout(children=children, navigation=False)
+
+
+#: The students' page and the instructor's (``/instructor?token=...``, sim.app.instructor) are one page.
+routes = [solara.Route(path="/", component=Page, layout=Layout),
+          solara.Route(path="instructor", component=Page)]

@@ -25,6 +25,9 @@ APP_FILE = Path(__file__).with_name("page.py")
 #: Environment for the Solara server; set before Solara reads its settings at import.
 OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    # telemetry is off: no user id either (Solara would write one to the home folder under a file lock,
+    # which waits for ever on a stale lock file where the system has no fcntl)
+    "SOLARA_TELEMETRY_SERVER_USER_ID": "bordersim-offline",
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_THEME_TITLE": "bordersim classroom demo",
     # a page that lost its connection keeps its models a minute (a reload continues), not Solara's day
@@ -121,7 +124,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int = 40, 
     go_offline()
     sys.addaudithook(outbound_guard(host))
     if os.environ.get("BORDERSIM_WORKER_STATUS"):  # a worker of sim/app/front.py
-        os.nice(int(os.environ.get("BORDERSIM_NICE", "0")))  # the students' workers yield to the instructor's
+        lower_priority(int(os.environ.get("BORDERSIM_NICE", "0")))  # the students' workers yield
         _exit_with_parent()
     # plain http on a classroom address: Solara falls back to samesite=lax cookies, which is right
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
@@ -132,6 +135,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int = 40, 
         "--no-open", "--no-check-version", "--log-level", "warning",
     ]
     print(f"bordersim demo: open http://{_url_host(host)}:{port} in a browser (Ctrl+C stops it)", flush=True)
+    if not os.environ.get("BORDERSIM_WORKER_STATUS"):
+        print_instructor(host, port)
     import click
 
     try:
@@ -139,6 +144,28 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int = 40, 
     except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl+C: click turns it into Abort
         print("bordersim demo: stopped", flush=True)
     return 0
+
+
+def print_instructor(host: str, port: int) -> None:
+    """The instructor's address with the token (the only way to the instructor's controls)."""
+    from sim.app.auth import expected_token, instructor_url
+
+    token = expected_token()
+    if token:
+        print(f"bordersim demo: the instructor's page (keep this address to yourself): "
+              f"{instructor_url(_url_host(host), port, token)}", flush=True)
+
+
+def lower_priority(increment: int) -> bool:
+    """Run this process ``increment`` steps lower (``os.nice``); False where the system has no nice
+    (Windows): the worker then runs at the instructor's priority."""
+    if increment <= 0 or not hasattr(os, "nice"):
+        return False
+    try:
+        os.nice(increment)
+    except OSError:
+        return False
+    return True
 
 
 def _exit_with_parent() -> None:

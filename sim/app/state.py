@@ -87,20 +87,64 @@ class Setup:
     compare: bool
     channels: tuple[tuple[tuple[str, bool], ...], ...]  # per side: (name, open) pairs
     days: int | None = None  # run length when not the scenario's (a class question's)
+    boxes: bool = True  # channels as the page's boxes mean them (``side_changes``); False: day-0 values
 
     def side_channels(self, side: int) -> dict[str, bool]:
         return dict(self.channels[side])
 
 
+def scheduled_openings(scenario) -> dict[str, int]:
+    """Channels closed on day 0 that the scenario's events open later: name -> the first such day."""
+    start = scenario.channels.as_dict()
+    found: dict[str, int] = {}
+    for event in sorted(scenario.events, key=lambda e: e.day):
+        for key, value in event.set.items():
+            name = key.removeprefix("channels.")
+            if key.startswith("channels.") and value and not start.get(name, True):
+                found.setdefault(name, event.day)
+    return found
+
+
+def default_channels(scenario) -> dict[str, bool]:
+    """The page's boxes for a scenario: ticked = the channel as the scenario has it (open on day 0, or
+    opened on the day its events say), unticked = closed the whole run."""
+    scheduled = scheduled_openings(scenario)
+    return {k: bool(v) or k in scheduled for k, v in scenario.channels.as_dict().items()}
+
+
+def side_changes(scenario, channels: dict[str, bool]) -> dict:
+    """The scenario changes that give one side the channels its boxes say (``default_channels``).
+
+    A ticked channel that the scenario opens on a later day keeps that day; an unticked one is closed on
+    day 0 and the scenario's events that would open it are dropped (resurgence_2020's coalition return
+    on day 25, say: unticked in B, B is Iraq without the coalition the whole run)."""
+    scheduled = scheduled_openings(scenario)
+    changes: dict = {}
+    dropped = set()
+    for name, value in channels.items():
+        if name in scheduled:
+            if not value:
+                changes[f"channels.{name}"] = False
+                dropped.add(f"channels.{name}")
+            continue
+        changes[f"channels.{name}"] = bool(value)
+    if dropped:
+        kept = [{"day": e.day, "set": {k: v for k, v in e.set.items() if k not in dropped}}
+                for e in scenario.events]
+        changes["events"] = [e for e in kept if e["set"]]
+    return changes
+
+
 def default_setup(scenario, path: str, seed: int = 1, compare: bool = True) -> Setup:
     """Both sides start with the scenario's own channels."""
-    base = tuple(scenario.channels.as_dict().items())
+    base = tuple(default_channels(scenario).items())
     return Setup(path, seed, compare, (base, base))
 
 
-def side_label(scenario, channels: dict[str, bool]) -> str:
-    """How a side differs from the scenario, e.g. 'deconfliction line off'."""
-    base = scenario.channels.as_dict()
+def side_label(scenario, channels: dict[str, bool], boxes: bool = True) -> str:
+    """How a side differs from the scenario, e.g. 'deconfliction line off' (``boxes``: as the page's boxes
+    mean the channels, else against the scenario's day-0 values)."""
+    base = default_channels(scenario) if boxes else scenario.channels.as_dict()
     diffs = [
         f"{channel_label(name)} {'on' if value else 'off'}"
         for name, value in channels.items()
@@ -136,12 +180,15 @@ class Classroom:
         self.sides: list[Side] = []
         for i in range(n):
             channels = setup.side_channels(i)
-            changes = {f"channels.{k}": v for k, v in channels.items()}
+            if setup.boxes:
+                changes = side_changes(self.scenario, channels)
+            else:  # a class question's sides: the sweep's day-0 values, its events as they are
+                changes = {f"channels.{k}": v for k, v in channels.items()}
             if setup.days is not None:
                 changes["days"] = setup.days
             spec = self.scenario.with_changes(changes)
             model = BorderModel(scenario=spec, rng=setup.seed)
-            label = side_label(self.scenario, channels)
+            label = side_label(self.scenario, channels, setup.boxes)
             self.sides.append(Side(SIDES[i], label, model, [add_totals(model.row, None)]))
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -159,7 +160,15 @@ def cmd_demo(args) -> int:
         return EXIT_USER_ERROR
     if not is_loopback(args.host):
         print(f"bordersim: warning: --host {args.host} makes the demo reachable from other machines;"
-              " anyone who can reach this port can use it", file=sys.stderr)
+              " anyone who can reach this port can open the students' page (only the instructor's address,"
+              " with its token, can start a class question)", file=sys.stderr)
+    from sim.app.auth import TOKEN_ENV, expected_token, new_token
+
+    token = args.token or expected_token() or new_token()
+    if any(c.isspace() or c in "&#?%" for c in token):
+        print("bordersim: --token must not contain spaces or any of & # ? %", file=sys.stderr)
+        return EXIT_USER_ERROR
+    os.environ[TOKEN_ENV] = token  # the server's processes read it from their environment
     limits = {"max_sessions": args.max_sessions, "idle_minutes": args.idle_minutes,
               "tab_grace": args.tab_grace, "class_dir": args.class_dir}
     if workers > 1:

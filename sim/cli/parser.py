@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="server processes: the instructor's (/instructor) and N-1 for the students at a lower"
                         " priority, behind a front server on --port (default 1 on a 1-2 core machine, else"
                         " cores-1)")
+    p.add_argument("--token", default=None, metavar="SECRET",
+                   help="the instructor's secret (default: $BORDERSIM_INSTRUCTOR_TOKEN, else a new random"
+                        " one; printed in the instructor's address)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("animate", help="render a run's map day by day as a GIF (or MP4 with ffmpeg)")

@@ -17,7 +17,6 @@ leaves either a whole run or none, and resuming is "skip the keys already there"
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 from pathlib import Path
@@ -52,6 +51,31 @@ def row_schema(exp: Experiment) -> pa.Schema:
     return pa.schema(fields)
 
 
+def lock_exclusive(handle) -> bool:
+    """Lock an open file for this process alone, without waiting; False when another process holds it.
+
+    ``fcntl.flock`` on Linux and macOS, ``msvcrt.locking`` on Windows (neither exists on the other)."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    try:
+        import msvcrt
+    except ImportError:  # neither: nothing to lock with
+        return True
+    try:
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
 class SweepStore:
     """One sweep folder; ``open`` checks it belongs to ``exp`` and locks it against a second sweep."""
 
@@ -79,10 +103,8 @@ class SweepStore:
             raise ScenarioError(f"{root} exists and is not a folder", path="--out")
         root.mkdir(parents=True, exist_ok=True)
         self._lock = open(root / ".lock", "w")  # noqa: SIM115 -- held until close()
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ScenarioError(f"another sweep is writing to {root}", path="--out") from None
+        if not lock_exclusive(self._lock):
+            raise ScenarioError(f"another sweep is writing to {root}", path="--out")
         manifest = root / "manifest.json"
         entries = [p for p in root.iterdir() if p.name != ".lock"]
         if manifest.exists():
