@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import VIEWPORT, day_shown, free_port, launch, open_demo, start_demo, stop_demo, wait_ready  # noqa: E402
+from browser import VIEWPORT, day_shown, launch, open_demo, start_class_demo, stop_demo, wait_ready  # noqa: E402
 
 from sim.app.auth import new_token  # noqa: E402
 
@@ -161,12 +160,8 @@ def reset(page) -> None:
 def measure(counts: list[int], seconds: float, workers: int = 1) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    folder = Path(tempfile.mkdtemp(prefix="bordersim-load-"))
     token = new_token()
-    proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
-                      "--max-sessions", str(max(counts) + 2), "--workers", str(workers), "--token", token)
+    proc, origin, folder = start_class_demo("bordersim-load-", max(counts) + 2, workers, token)
     rows = []
     try:
         wait_ready(proc, origin)

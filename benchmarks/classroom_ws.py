@@ -33,7 +33,6 @@ import re
 import statistics
 import struct
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -47,7 +46,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "classroom_ws.json"
 DOC = ROOT / "docs" / "performance.md"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import free_port, start_demo, stop_demo, wait_ready  # noqa: E402
+from browser import start_class_demo, stop_demo, wait_ready  # noqa: E402
 
 from benchmarks.machine import machine_info  # noqa: E402
 from sim.app.auth import new_token  # noqa: E402
@@ -242,12 +241,8 @@ async def _step_latency(page: Page, others: list[Page], steps: int) -> list[floa
 
 
 async def _measure(counts: list[int], seconds: float, workers: int, steps: int) -> list[dict]:
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    folder = Path(tempfile.mkdtemp(prefix="bordersim-ws-load-"))
     token = new_token()
-    proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
-                      "--max-sessions", str(max(counts) + 4), "--workers", str(workers), "--token", token)
+    proc, origin, folder = start_class_demo("bordersim-ws-load-", max(counts) + 4, workers, token)
     rows, pages = [], []
     try:
         await asyncio.to_thread(wait_ready, proc, origin + "/", 180.0)

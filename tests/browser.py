@@ -39,6 +39,18 @@ def start_demo(port: int, log: Path, cwd: Path | None = None, *options: str) -> 
                                 stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
 
 
+def start_class_demo(prefix: str, sessions: int, workers: int, token: str):
+    """A demo for a load benchmark in a fresh folder (its log and class folder inside): returns
+    (process, origin, folder); ``sessions`` is its --max-sessions."""
+    import tempfile
+
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
+                      "--max-sessions", str(sessions), "--workers", str(workers), "--token", token)
+    return proc, f"http://127.0.0.1:{port}", folder
+
+
 def wait_ready(proc: subprocess.Popen, url: str, timeout: float = 90.0) -> None:
     """Poll ``url`` until it answers 200; raise if the server dies or time runs out."""
     deadline = time.monotonic() + timeout
