@@ -215,53 +215,48 @@ class Params(BaseModel):
     garrison_breakpoint: float = _p(
         0.3, 0, 1, "-",
         "A garrison with no order to stand breaks (surrender and flight) once it has lost this share of "
-        "its strength under pressure, times its will (lower when encircled or with families); to be "
-        "calibrated jointly",
+        "its strength under pressure, times its will (lower when encircled or with families)",
     )
     encircled_will_factor: float = _p(
         0.5, 0, 1, "-",
-        "Multiplies a garrison's will (its breakpoint) when no way out is left (encircled on the map); "
-        "to be calibrated jointly",
+        "Multiplies a garrison's will (its breakpoint) when no way out is left (encircled on the map)",
     )
     families_will_factor: float = _p(
         0.5, 0, 1, "-",
-        "Multiplies a garrison's will (its breakpoint) when its fighters' families are with it; to be "
-        "calibrated jointly",
+        "Multiplies a garrison's will (its breakpoint) when its fighters' families are with it",
     )
     surrender_share: float = _p(
         0.3, 0, 1, "-",
         "Share of a breaking garrison's fighters who surrender (the rest flee; all surrender when no "
-        "way out is left); to be calibrated jointly",
+        "way out is left)",
     )
     close_quarters_fighters: float = _p(
         1500.0, 1, 1e6, "fighters",
         "Force to space in a last stand: at most this many attacking fighters engage a cell of a garrison "
         "ordered to stand on built-up ground (house-to-house frontage: about a brigade per defended 5 km "
-        "cell of a city); to be calibrated jointly",
+        "cell of a city)",
     )
 
     # --- insurgency (sim.model.phases.insurgency; only forces with `insurgent: true`) ---
     hideout_concealment: float = _p(
         0.85, 0, 0.99, "-",
         "Concealment a hidden insurgent cell reaches in cover (a scenario's hideouts, or a river valley or "
-        "rural cell with people); it gains concealment_gain_dispersed a day toward it; to be calibrated "
-        "jointly",
+        "rural cell with people); it gains concealment_gain_dispersed a day toward it",
     )
     recruit_rate: float = _p(
         0.01, 0, 10, "fighters/(1000 people*day)",
         "Recruits a hidden insurgent cell in cover gains a day per thousand inhabitants of its 5 km cell "
-        "and its eight neighbours, times cohesion (a town of 100,000 beside it: one a day); to be "
-        "calibrated jointly",
+        "and its eight neighbours, times cohesion (a town of 100,000 beside it: one a day)",
     )
     insurgent_attack_rate: float = _p(
         0.006, 0, 5, "1/(fighter*day)",
         "Attacks a day per fighter of a hidden insurgent cell, times cohesion, before suppression (a cell "
-        "of 50 attacks about twice a week); to be calibrated jointly",
+        "of 50 attacks about twice a week)",
     )
     attack_suppression_ratio: float = _p(
         20.0, 0.1, 1000, "-",
         "An insurgent cell's attack tempo is divided by 1 + P / (this x its strength), P the pressure on "
-        "it: a hunted cell lies low; to be calibrated jointly",
+        "it: a hunted cell lies low",
     )
 
     # --- named places as outcomes (sim.model.places) ---
