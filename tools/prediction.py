@@ -50,7 +50,7 @@ def _run_2020(job) -> dict:
     from sim.model.runner import run_model
 
     label, seed, draw, scenario = job
-    table, _, summary = run_model(scenario, seed)
+    _, table, summary = run_model(scenario, seed)
     row = {"coefficients": label, "seed": seed, "draw": draw, "days": summary["days"],
            "isis_fighters_initial": summary["isis_fighters_initial"],
            "isis_fighters_final": summary["isis_fighters_final"], "strikes": summary["strikes"]}
