@@ -281,3 +281,22 @@ def test_a_dask_worker_killed_with_runs_in_flight_loses_no_run(tmp_path, referen
     assert in_flight, "the killed worker held no run"
     assert f"{RUNS}/{RUNS} runs stored ({RUNS} new, 0 resumed, 0 failed)" in res_out  # each run once
     same_tables(out, reference)
+
+
+def test_a_pool_broken_before_a_submit_is_the_same_clean_failure():
+    """A worker that dies between two waits breaks the pool for the next submit too (seen once under
+    load in the test above): that submit must end the sweep as ExecutorFailed, not a traceback."""
+    import concurrent.futures as cf
+
+    from sim.sweep.executors import ExecutorFailed, LocalPool
+
+    pool = LocalPool(1)
+    try:
+        def broken(*args, **kwargs):
+            raise cf.process.BrokenProcessPool("A child process terminated abruptly")
+
+        pool.pool.submit = broken
+        with pytest.raises(ExecutorFailed, match="a worker process died"):
+            list(pool.run([1, 2], abs))
+    finally:
+        pool.close()

@@ -87,7 +87,10 @@ class LocalPool:
         try:
             while True:
                 for task in todo:
-                    pending.add(self.pool.submit(fn, task))
+                    try:  # a worker that died since the last wait breaks the pool for submit too
+                        pending.add(self.pool.submit(fn, task))
+                    except cf.process.BrokenProcessPool:
+                        raise ExecutorFailed("a worker process died (out of memory?)") from None
                     if len(pending) >= self.workers * WINDOW_PER_WORKER:
                         break
                 if not pending:
