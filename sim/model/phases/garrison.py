@@ -34,7 +34,9 @@ from scipy import ndimage
 
 from sim.factions import CONTROL_ISIS
 from sim.geography import TERRAIN_URBAN
-from sim.model.space.distances import pairs_within, xy
+from sim.model.phases.isis import pressure
+from sim.model.space.distances import xy
+from sim.model.space.zones import near_units
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -54,10 +56,7 @@ def way_out(model: BorderModel, cells: list[IsisCell]) -> list[bool]:
     """For each cell: does a path out of the enemies' contact range reach the theater's edge?"""
     t = model.theater
     units = [u for u in model.ground_units() if u.strength > 0 and not u.halted]
-    reach = np.zeros((t.width, t.height), dtype=bool)
-    for u in units:  # a handful of units in a siege; the disk masks are the theater's cached ones
-        xs, ys, disk = t.disk(*u.cell.coordinate, model.params.contact_km)
-        reach[xs, ys] |= disk
+    reach = near_units(model, units, model.params.contact_km)
     free = (t.land & ~reach) | (model.control == CONTROL_ISIS)
     cx, cy = xy(cells)
     free[cx, cy] = True  # a garrison starts from where it stands
@@ -79,12 +78,8 @@ def garrison_act(model: BorderModel) -> None:
     if not cells:
         return
     p = model.params
-    units = [u for u in model.ground_units() if not u.halted and u.strength > 0]
-    if not units:
-        return
-    i, _, _ = pairs_within(model.theater, *xy(cells), *xy(units), 2 * p.contact_km)
-    pressed = np.bincount(i, minlength=len(cells)) > 0
-    movable = [c for c, hit in zip(cells, pressed.tolist(), strict=True) if hit and not c.stands()]
+    felt = pressure(model, cells)  # as the ISIS phase measures it: units with fighters within 2 contact_km
+    movable = [c for c in cells if felt[c] > 0 and not c.stands()]
     if not movable:
         return
     for cell, out in zip(movable, way_out(model, movable), strict=True):

@@ -34,7 +34,8 @@ from scipy.ndimage import uniform_filter
 
 from sim.factions import CAMP_IRAQ
 from sim.geography import TERRAIN_URBAN, TERRAIN_VALLEY
-from sim.model.space.distances import km_from, nearest_within, pairs_within, xy
+from sim.model.phases.isis import pressure
+from sim.model.space.distances import km_from, nearest_within, xy
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -65,12 +66,7 @@ def insurgency_act(model: BorderModel) -> None:
     p, ground, rng = model.params, model.insurgency, model.streams["insurgency"]
     cx, cy = xy(cells)
     units = [u for u in model.ground_units() if u.strength > 0]
-    felt = np.zeros(len(cells))
-    live = [u for u in units if not u.halted]
-    if live:
-        i, j, _ = pairs_within(model.theater, cx, cy, *xy(live), 2 * p.contact_km)
-        eff = np.array([u.strength * u.readiness for u in live])
-        felt = np.bincount(i, weights=eff[j], minlength=len(cells))
+    felt = pressure(model, cells)  # as the ISIS phase measures it (sim.model.phases.isis)
     targets = np.full(len(cells), -1)
     if units:
         iraqi = np.array([u.camp == CAMP_IRAQ for u in units], dtype=bool)
@@ -83,7 +79,7 @@ def insurgency_act(model: BorderModel) -> None:
             gained = p.recruit_rate * cell.cohesion * float(ground.people[cx[k], cy[k]])
             cell.strength += gained
             model.today["recruited"] += gained
-        rate = attack_rate(p, cell.strength, cell.cohesion, float(felt[k]))
+        rate = attack_rate(p, cell.strength, cell.cohesion, felt[cell])
         attacks = int(rng.poisson(rate)) if rate > 0 and targets[k] >= 0 else 0
         for _ in range(attacks):
             cell.hit(units[int(targets[k])], rng)  # as a raid (IsisCell.hit)
