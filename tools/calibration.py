@@ -18,6 +18,7 @@ shipped scenario) into docs/calibration/predictive.csv and their figure; then th
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import sys
 from pathlib import Path
@@ -132,14 +133,21 @@ def predictive(seeds: int, workers: int | None) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+@functools.lru_cache(maxsize=1)
+def _joint():
+    """The joint calibration file, read once per process (every regime check's job needs it)."""
+    from sim.calibrate.spec import load_calibration
+
+    return load_calibration(JOINT)
+
+
 def _statistic(args) -> tuple[str, int, float]:
     """One seed of a regime target's scenario: the target's statistic (sim.calibrate.targets)."""
     key, seed = args
-    from sim.calibrate.spec import load_calibration
     from sim.calibrate.targets import target_statistics
     from sim.model.runner import run_model
 
-    spec = load_calibration(JOINT)
+    spec = _joint()
     target = next(t for t in spec.targets if t.name == key)
     scenario = spec.scenarios[target.scenario].scenario
     _, table, summary = run_model(scenario, seed)
@@ -150,10 +158,9 @@ def _statistic(args) -> tuple[str, int, float]:
 def regime_checks(seeds: int, workers: int | None) -> list[tuple[str, float, str]]:
     """The last stand's, the collapse's and the insurgency's targets over ``seeds`` fresh seeds each."""
     from sim.calibrate.regime_targets import REGIME_KINDS
-    from sim.calibrate.spec import load_calibration
     from sim.sweep.executors import local_pool
 
-    targets = [t for t in load_calibration(JOINT).targets if t.kind in REGIME_KINDS]
+    targets = [t for t in _joint().targets if t.kind in REGIME_KINDS]
     jobs = [(t.name, s) for t in targets for s in range(seeds)]
     values: dict[str, list[float]] = {t.name: [] for t in targets}
     for key, _, value in sorted(local_pool(jobs, _statistic, workers or 2)):
