@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.calibrate.priors import default_prior, make_prior
@@ -203,7 +204,6 @@ def _posterior_experiment(tmp_path: Path, params: str) -> Path:
 
 
 def test_params_posterior_draws_one_particle_per_replication_and_the_report_says_so(tmp_path):
-    import pandas as pd
 
     from sim.calibrate.posterior import draw_particles, shipped_posterior
     from sim.report import build_report
@@ -260,7 +260,6 @@ def test_the_point_estimate_is_the_candidate_that_fits_best_on_fresh_seeds():
     priors' tops (ISIS annihilated in weeks), the bad one accepted with the smaller distance (a lucky
     draw): the fresh seeds still reject it, the choice is repeatable, and the header says which
     candidate won and over how many fresh seeds."""
-    import pandas as pd
 
     from sim.calibrate.posterior import Posterior, point_estimate, read_params_file
     from sim.calibrate.targets import Simulator
@@ -282,7 +281,6 @@ def test_the_point_estimate_is_the_candidate_that_fits_best_on_fresh_seeds():
 def test_the_point_is_chosen_only_among_particles_inside_every_90_percent_interval():
     """A particle outside one coefficient's posterior 90 % interval cannot be the point scenarios run,
     however small its distance (the point stands for the posterior)."""
-    import pandas as pd
 
     from sim.calibrate.posterior import Posterior, inside_every_interval
 
@@ -300,3 +298,44 @@ def test_the_point_is_chosen_only_among_particles_inside_every_90_percent_interv
             lo, hi = post.interval(n)
             assert lo <= rows[i][n] <= hi
     assert 0 < inside.sum() < len(rows)
+
+
+def test_the_joint_file_calibrates_what_its_screening_found_to_matter():
+    """experiments/calibrate_joint.yaml frees exactly the coefficients whose Morris mu* on the joint
+    distance or on one target's deviation reaches JOINT_SHARE of the largest (docs/calibration.md)."""
+    from tools.calibration_doc import CALIBRATION as JOINT
+    from tools.calibration_doc import DATA, JOINT_SHARE
+
+    table = pd.read_csv(DATA / "screening_joint.csv")
+    wide = table.pivot(index="coefficient", columns="output", values="mu_star")
+    largest = (wide / wide.max()).max(axis=1)
+    freed = set(largest[largest.round(2) >= JOINT_SHARE].index)
+    calibrated = {p.name for p in load_calibration(JOINT).priors}
+    assert freed == calibrated
+    assert len(largest) > len(calibrated)  # the screening covered the held ones too
+
+
+def test_a_joint_params_file_keeps_the_held_coefficients_with_their_provenance(tmp_path):
+    import yaml
+
+    from sim.calibrate.posterior import HELD, Posterior, held_entries, params_yaml
+
+    project = tmp_path / "p"
+    (project / "scenarios" / "calibrated").mkdir(parents=True)
+    (project / "experiments").mkdir()
+    (project / "scenarios" / "calibrated" / "posterior.csv").write_text("weight,contact_km\n1,5\n")
+    (project / "scenarios" / "calibrated" / "params.yaml").write_text(
+        "params:\n  contact_km: {value: 5, assumption: old}\n"
+        "  isis_aimed_fire: {value: 0.008, assumption: \"calibrated to 2017\"}\n")
+    held = held_entries(project / "experiments" / "c.yaml", ["contact_km"])
+    assert held == [("isis_aimed_fire", 0.008, "calibrated to 2017")]
+    prior = make_prior("contact_km", "uniform", (3.0, 20.0))
+    post = Posterior(pd.DataFrame({"weight": [0.5, 0.5], "contact_km": [6.0, 8.0]}), (prior,), 3, 1.2)
+    text = params_yaml(post, "joint", "cmd", ({"contact_km": 7.0}, "particle 1"), held)
+    params = yaml.safe_load(text)["params"]
+    assert params["contact_km"]["value"] == 7.0
+    assert params["isis_aimed_fire"] == {"value": 0.008,
+                                         "assumption": HELD.format(name="joint") + "calibrated to 2017"}
+    again = params_yaml(post, "joint", "cmd", ({"contact_km": 7.0}, "particle 1"),
+                        [("isis_aimed_fire", 0.008, params["isis_aimed_fire"]["assumption"])])
+    assert yaml.safe_load(again)["params"]["isis_aimed_fire"] == params["isis_aimed_fire"]  # no double prefix

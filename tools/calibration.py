@@ -3,11 +3,11 @@
     .venv/bin/python -m tools.calibration          # the full calibration (resumed if interrupted),
                                                    # then the posterior files, tables and figures
     .venv/bin/python -m tools.calibration --quick  # the quick calibration, written under
-                                                   # calibrations/calibrate_2017-quick/ (a test)
+                                                   # calibrations/calibrate_joint-quick/ (a test)
     .venv/bin/python -m tools.calibration --predictive-only   # only the calibrated model against the
                                                    # record, 20 seeds (the params file as it is)
 
-Steps: `bordersim calibrate experiments/calibrate_2017.yaml` into calibrations/calibrate_2017 (resumed
+Steps: `bordersim calibrate experiments/calibrate_joint.yaml` into calibrations/calibrate_joint (resumed
 when the folder holds part of it); its params.yaml and posterior.csv copied to scenarios/calibrated/
 (every scenario extends the params file); docs/calibration/generations.csv from the history; the
 pair plot; posterior-predictive runs (the calibrated model, 20 seeds, on the 2017 campaign and every
@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-CALIBRATION = ROOT / "experiments" / "calibrate_2017.yaml"  # the calibration the params file comes from
-#: The joint calibration's file: its last stand, collapse and insurgency targets are checked on the
-#: shipped coefficients whichever calibration made them (regime_checks).
-JOINT = ROOT / "experiments" / "calibrate_joint.yaml"
+#: The calibration the params file comes from: the joint one (the 2017 campaign, a last stand, a
+#: collapse and the insurgency); its regime targets are also the checks of regime_checks.
+CALIBRATION = JOINT = ROOT / "experiments" / "calibrate_joint.yaml"
 RECORD_SCENARIO = "deir_ezzor_2017"
 SEEDS = 20
 QUICK_SEEDS = 2
@@ -182,7 +181,7 @@ def repoint(workers: int | None) -> None:
     ``runs_per_particle``) stands for its acceptance distance; the params file is rewritten."""
     import pandas as pd
 
-    from sim.calibrate.posterior import Posterior, _mean_distances, params_yaml, point_estimate
+    from sim.calibrate.posterior import Posterior, _mean_distances, held_entries, params_yaml, point_estimate
     from sim.calibrate.spec import load_calibration
     from sim.calibrate.targets import Simulator
     from sim.outputs import write_text
@@ -200,7 +199,8 @@ def repoint(workers: int | None) -> None:
     distances = _mean_distances(simulator, rows, seeds, workers)
     point = point_estimate(post, distances, simulator, workers=workers)
     command = "python -m tools.calibration --repoint"
-    write_text(calibrated / "params.yaml", params_yaml(post, spec.name, command, point))
+    held = held_entries(spec.file, post.names)
+    write_text(calibrated / "params.yaml", params_yaml(post, spec.name, command, point, held))
     print(f"params file: {point[1]}")
 
 

@@ -57,12 +57,16 @@ def params_table() -> str:
         lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
         hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
         unit = (field.json_schema_extra or {}).get("unit", "")
-        if name in calibrated:
+        if name in calibrated and name in post.columns:
             x = post[name].to_numpy(float)
             q5, q95 = (weighted_quantile(x, weights, q) for q in (0.05, 0.95))
             used, interval = f"**{_g(calibrated[name])}**", f"{_g(q5)} – {_g(q95)}"
-            where = (f"calibrated to the 2017 record ([calibration](calibration.md)); "
+            where = (f"calibrated to the record before May 2018 ([calibration](calibration.md)); "
                      f"default {_g(field.default)}")
+        elif name in calibrated:
+            used, interval = f"**{_g(calibrated[name])}**", ""
+            where = (f"held by the joint calibration at the params file's value, little effect on its "
+                     f"distance ([calibration](calibration.md)); default {_g(field.default)}")
         else:
             used, interval = _g(field.default), ""
             where = "declared default, not calibrated" + (f": {FIXED[name]}" if name in FIXED else "")

@@ -2,9 +2,15 @@
 
     .venv/bin/python -m tools.screening            # 10 trajectories: about 550 runs, ~10 minutes on 2 cores
     .venv/bin/python -m tools.screening --quick    # 2 trajectories (a test of the command)
+    .venv/bin/python -m tools.screening --joint    # the joint file's coefficients on the joint distance
 
 Writes docs/calibration/screening.csv (mu* and sigma of every coefficient, for the distance and each
 target's deviation), docs/img/calibration_screening.png, and the screening block of docs/calibration.md.
+With ``--joint``: only the coefficients experiments/calibrate_joint.yaml calibrates, over its priors,
+the others at the params file's values, on the joint distance (the four patterns), into
+docs/calibration/screening_joint.csv and the screening_joint block: which of them the joint
+calibration frees.
+
 The calibration file's scenarios and targets define the distance (sim.calibrate.targets).
 """
 
@@ -19,6 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "experiments" / "calibrate_2017.yaml"
 CSV = ROOT / "docs" / "calibration" / "screening.csv"
+JOINT = ROOT / "experiments" / "calibrate_joint.yaml"
+JOINT_CSV = ROOT / "docs" / "calibration" / "screening_joint.csv"
 FIGURE = ROOT / "docs" / "img" / "calibration_screening.png"
 SEED = 2017
 LEVELS = 4
@@ -56,9 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.screening")
     parser.add_argument("--trajectories", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="2 trajectories")
+    parser.add_argument("--joint", action="store_true",
+                        help="the joint file's coefficients over its priors, on the joint distance")
     parser.add_argument("--workers", type=int)
     args = parser.parse_args(argv)
-    spec = load_calibration(CALIBRATION)
+    spec = load_calibration(JOINT if args.joint else CALIBRATION)
     r = 2 if args.quick else args.trajectories
 
     def progress(done: int, total: int) -> None:
@@ -66,8 +76,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"screening: {done}/{total} runs", file=sys.stderr, flush=True)
 
     table, points = run_screening(spec, trajectories=r, levels=LEVELS, seed=SEED, workers=args.workers,
-                                  progress=progress)
+                                  progress=progress, calibrated_only=args.joint)
     table.insert(0, "trajectories", r)
+    if args.joint:
+        write_text(JOINT_CSV, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+        print(f"wrote {JOINT_CSV}")
+        from tools.calibration_doc import refresh
+
+        refresh()
+        return 0
     write_text(CSV, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     figure(table, {p.name for p in spec.priors}, FIGURE)
     print(f"wrote {CSV} and {FIGURE}")

@@ -39,22 +39,22 @@ def section(paths: list[Path], img: Path, seeds: int = SEEDS, days: int | None =
     out = []
     for path in paths:
         h = history(str(path), seeds=seeds, days=days)
-        days = h.scenario.days
+        run_days = h.scenario.days  # each scenario its own length (a siege runs longer than a campaign)
         png = h.save_figure(img / f"validation_record_{h.scenario.name}.png")
-        out += [f"**{h.scenario.name}** ({h.scenario.start_date} to day {days}, {seeds} seeds): "
+        out += [f"**{h.scenario.name}** ({h.scenario.start_date} to day {run_days}, {seeds} seeds): "
                 + skill_line(h.skill.iloc[0]) + ".", "",
                 "| event (record) | date | day | model: median day [quartiles] | runs that show it |",
                 "|---|---|---|---|---|"]
         for r in h.table.itertuples():
-            spread = format_spread(r, days, censored="> ", dash="–")
+            spread = format_spread(r, run_days, censored="> ", dash="–")
             out.append(f"| {r.what} | {r.record_date} | {r.record_day} | {spread} | "
                        f"{r.shown_by_last_day} of {r.runs} |")
         out += ["", f"![{h.scenario.name}: the model against the record](img/{png.name})", ""]
-    out.append(f"The median and quartiles are over all runs, a run that had not shown the event by the last "
-               f"day counting as later than it: > {days} means at least that share of the runs had not shown "
-               f"it by day {days} (the median then counts as the run length + 1, so that error is a lower "
-               f"bound). Within ±{WITHIN} days counts the events whose median day is that close to the "
-               "record's.")
+    out.append("The median and quartiles are over all runs, a run that had not shown the event by the last "
+               "day counting as later than it: > N means at least that share of the runs had not shown "
+               "it by the scenario's last day N (the median then counts as the run length + 1, so that "
+               f"error is a lower bound). Within ±{WITHIN} days counts the events whose median day is that "
+               "close to the record's.")
     out.append(f"<!-- record fingerprint: {fingerprint(paths, seeds)} -->")
     return "\n".join(out)
 

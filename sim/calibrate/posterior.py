@@ -9,6 +9,7 @@ scenario to ``extends``; the samples file holds every particle.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import pandas as pd
 
 from sim.outputs import write_text
 
-PROVENANCE = "calibrated to the 2017 record, docs/calibration.md"
+PROVENANCE = "calibrated ({name}) to the record before May 2018, docs/calibration.md"
+HELD = "held in {name}, which does not calibrate it (docs/calibration.md): "
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -178,8 +180,33 @@ def point_estimate(post: Posterior, distances: np.ndarray, simulator, workers: i
     return {name: float(rows[finalists[best]][name]) for name in post.names}, how
 
 
-def params_yaml(post: Posterior, spec_name: str, command: str, point: tuple[dict, str] | None = None) -> str:
-    """The params file: the point estimate of each coefficient, with its provenance."""
+def held_entries(near: str | Path, calibrated) -> list[tuple[str, float, str]]:
+    """(name, value, assumption) of every coefficient the shipped params file (the one the calibration's
+    scenarios extend, found from ``near``) sets and that is not among ``calibrated``: the calibration
+    ran with those values, so its params file keeps them, with their provenance."""
+    import yaml
+
+    from sim.errors import ScenarioError
+
+    try:
+        path = shipped_posterior(near).with_name("params.yaml")
+    except ScenarioError:
+        return []
+    if not path.is_file():
+        return []
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("params") or {}
+    out = []
+    for name, entry in entries.items():
+        if name not in set(calibrated):
+            entry = entry if isinstance(entry, dict) else {"value": entry}
+            out.append((name, float(entry["value"]), str(entry.get("assumption", ""))))
+    return out
+
+
+def params_yaml(post: Posterior, spec_name: str, command: str, point: tuple[dict, str] | None = None,
+                held: list[tuple[str, float, str]] = ()) -> str:
+    """The params file: the point estimate of each coefficient, with its provenance, then the ``held``
+    coefficients (``held_entries``) with theirs."""
     values, how = point if point is not None else (post.median(), "posterior median")
     lines = [
         f"# The calibrated coefficients of `{spec_name}` (ABC-SMC, generation {post.generation},",
@@ -193,19 +220,24 @@ def params_yaml(post: Posterior, spec_name: str, command: str, point: tuple[dict
         lines += [
             f"  {p.name}:",
             f"    value: {_fmt(values[p.name])}",
-            f"    assumption: \"{PROVENANCE} ({short}; posterior 90% interval {_fmt(lo)} to {_fmt(hi)}; "
-            f"prior {p.kind} on [{_fmt(p.lo)}, {_fmt(p.hi)}])\"",
+            f"    assumption: \"{PROVENANCE.format(name=spec_name)} ({short}; posterior 90% interval "
+            f"{_fmt(lo)} to {_fmt(hi)}; prior {p.kind} on [{_fmt(p.lo)}, {_fmt(p.hi)}])\"",
         ]
+    prefix = HELD.format(name=spec_name)
+    for name, value, why in held:
+        why = why if why.startswith(prefix) else prefix + why
+        lines += [f"  {name}:", f"    value: {_fmt(value)}", "    assumption: " + json.dumps(why)]
     return "\n".join(lines) + "\n"
 
 
 def write_posterior(post: Posterior, folder: Path, spec_name: str, command: str,
-                    point: tuple[dict, str] | None = None) -> dict[str, Path]:
+                    point: tuple[dict, str] | None = None,
+                    held: list[tuple[str, float, str]] = ()) -> dict[str, Path]:
     """posterior.csv (every particle, weight first) and params.yaml in ``folder``."""
     files = {"posterior.csv": folder / "posterior.csv", "params.yaml": folder / "params.yaml"}
     write_text(files["posterior.csv"], post.samples.to_csv(index=False, float_format="%.6g",
                                                           lineterminator="\n"))
-    write_text(files["params.yaml"], params_yaml(post, spec_name, command, point))
+    write_text(files["params.yaml"], params_yaml(post, spec_name, command, point, held))
     return files
 
 

@@ -117,6 +117,7 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
         FINAL_SEEDS,
         QUICK_FINAL_SEEDS,
         accepted_distances,
+        held_entries,
         point_estimate,
         read_posterior,
         write_posterior,
@@ -172,5 +173,5 @@ def run_calibration(path: str | Path, out: str | Path | None = None, *, quick: b
         point = point_estimate(post, distances, Simulator.of(spec), workers=workers,
                                final_seeds=QUICK_FINAL_SEEDS if quick else FINAL_SEEDS)
         stats.files = write_posterior(post, root, spec.name, command or f"bordersim calibrate {spec.file}",
-                                      point)
+                                      point, held_entries(spec.file, post.names))
     return stats

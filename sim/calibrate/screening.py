@@ -48,11 +48,12 @@ def _run(task: _Task):
     return evaluate_point((task.simulator, task.point))
 
 
-def screening_design(trajectories: int, levels: int, seed: int):
-    """(priors, unit-cube points, seed of each point) for every coefficient in params.py."""
+def screening_design(trajectories: int, levels: int, seed: int, priors: list | None = None):
+    """(priors, unit-cube points, seed of each point) for every coefficient in params.py, or for
+    ``priors`` only (the others at the scenarios' values)."""
     from SALib.sample import morris
 
-    priors = [default_prior(n) for n in Params.model_fields]
+    priors = list(priors) if priors is not None else [default_prior(n) for n in Params.model_fields]
     names = [p.name for p in priors]
     problem = {"num_vars": len(priors), "names": names, "bounds": [[0.0, 1.0]] * len(priors)}
     unit = morris.sample(problem, trajectories, num_levels=levels, seed=seed)
@@ -63,13 +64,17 @@ def screening_design(trajectories: int, levels: int, seed: int):
 
 
 def run_screening(spec: CalibrationSpec, *, trajectories: int = 10, levels: int = 4, seed: int = 0,
-                  workers: int | None = None, progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(table of mu*, sigma per coefficient and target, the raw points and their outputs)."""
+                  workers: int | None = None, progress=None,
+                  calibrated_only: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(table of mu*, sigma per coefficient and target, the raw points and their outputs). Every
+    coefficient over its declared bounds, or with ``calibrated_only`` the calibration's own
+    coefficients over their priors, the others at the scenarios' values."""
     from SALib.analyze import morris
 
     from sim.sweep.executors import execute
 
-    priors, problem, unit, point_seeds = screening_design(trajectories, levels, seed)
+    priors, problem, unit, point_seeds = screening_design(
+        trajectories, levels, seed, priors=spec.priors if calibrated_only else None)
     sim = Simulator.of(spec)
     tasks = [_Task(f"morris-{i}", sim, Point(f"morris-{i}", i, point_seeds[i],
                                              {p.name: p.from_unit(u) for p, u in zip(priors, row,
