@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     import pyabc
 
     pops = pyabc.History(f"sqlite:///{folder / HISTORY}", _id=1).get_all_populations()
-    pops = pops[pops["t"] >= 0][["t", "epsilon", "samples", "particles", "wall_time"]]
+    pops = pops[pops["t"] >= -1][["t", "epsilon", "samples", "particles", "wall_time"]]  # -1: prior sample
     write_text(data / "generations.csv", pops.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     post = read_posterior(folder / HISTORY, spec.priors)
     pair_plot(post.samples, spec.priors, img / "calibration_pairs.png")

@@ -18,6 +18,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "calibration.md"
 DATA = ROOT / "docs" / "calibration"
+STAGE_2017 = DATA / "stage_2017"  # the first stage's posterior, point and generations, as it shipped
 CALIBRATED = ROOT / "scenarios" / "calibrated"
 CALIBRATION_2017 = ROOT / "experiments" / "calibrate_2017.yaml"  # the first calibration (its screening)
 CALIBRATION = ROOT / "experiments" / "calibrate_joint.yaml"  # the one the params file comes from
@@ -152,57 +153,83 @@ def screening_joint_block(table: pd.DataFrame) -> list[str]:
     best = share[outputs].max(axis=1).sort_values(ascending=False)
     chosen = _calibrated()
     trajectories = int(table["trajectories"].iloc[0])
-    rows = [f"Morris screening, {trajectories} trajectories of {len(best) + 1} runs each "
-            f"({trajectories * (len(best) + 1)} points, each the calibration's runs per particle), the joint "
-            "file's coefficients over their priors, the others at the params file's values. Each column: "
-            "mu* on that output as a share of the largest mu* on it; largest: the coefficient's largest "
-            f"share over the distance and the nine deviations. Calibrated jointly when that reaches "
-            f"{JOINT_SHARE:.0%}; otherwise held at the params file's value.", "",
+    first = _calibrated(CALIBRATION_2017)
+    rows = [f"Morris screening, {trajectories} trajectories of {len(best) + 1} points each "
+            f"({trajectories * (len(best) + 1)} points, each the calibration's runs per particle), the 2017 "
+            "set and the new rules' coefficients over the joint priors, the others at the params file's "
+            "values. Each column: mu* on that output as a share of the largest mu* on it; largest: the "
+            "coefficient's largest share over the distance and the nine deviations. A new rule's "
+            f"coefficient is calibrated in the second stage when that reaches {JOINT_SHARE:.0%}; a 2017 "
+            "coefficient when its first-stage point does not stand for the first-stage posterior.", "",
             "| coefficient | distance | " + " | ".join(o.replace("_", " ") for o in outputs[1:]) +
-            " | largest | calibrated jointly? |",
+            " | largest | second stage |",
             "|---|" + "---|" * (len(outputs) + 2)]
     current = {n: f.default for n, f in Params.model_fields.items()}
     from sim.calibrate.posterior import read_params_file
 
-    current.update(read_params_file(CALIBRATED / "params.yaml"))
+    current.update(read_params_file(STAGE_2017 / "params.yaml"))
     for name, top in best.items():
         cells = " | ".join(f"{share.at[name, o]:.0%}" for o in outputs)
-        verdict = "**yes**" if name in chosen else f"no: held at {_fmt(current[name])}"
+        if name in chosen:
+            verdict = "**calibrated**"
+        elif name in first:
+            verdict = f"first stage's {_fmt(current[name])}"
+        else:
+            verdict = f"default {_fmt(current[name])}: below {JOINT_SHARE:.0%}"
         rows.append(f"| `{name}` | {cells} | {top:.0%} | {verdict} |")
+    return rows
+
+
+def _generations(g: pd.DataFrame, calibration: Path) -> list[str]:
+    rows = ["| generation | epsilon | particles run | accepted | acceptance | minutes |",
+            "|---|---|---|---|---|---|"]
+    prior = g[g["t"] < 0]
+    if len(prior):  # pyabc's sample from the prior that sets the first epsilon (t = -1)
+        rows.append(f"| prior sample (sets the first epsilon) | | {int(prior['samples'].sum())} | | | "
+                    f"{prior['wall_time'].sum() / 60:.1f} |")
+    for _, r in g[g["t"] >= 0].iterrows():
+        rows.append(f"| {int(r['t']) + 1} | {_fmt(r['epsilon'])} | {int(r['samples'])} | "
+                    f"{int(r['particles'])} | {r['particles'] / r['samples']:.0%} | "
+                    f"{r['wall_time'] / 60:.1f} |")
+    total = g["wall_time"].sum() / 60
+    from sim.calibrate.spec import load_calibration
+
+    spec = load_calibration(calibration)
+    runs = spec.runs_per_particle * len(spec.scenarios)
+    each = (f"{len(spec.scenarios)} scenarios, {spec.runs_per_particle} seeds" if len(spec.scenarios) > 1
+            else f"{spec.runs_per_particle} seeds")
+    rows += ["", f"{int(g['samples'].sum())} particles run ({runs} model runs each: {each}) in "
+             f"{total:.1f} minutes" + (", the sample from the prior included." if len(prior) else
+                                        " of generations (the calibration sample from the prior included in "
+                                        "the first row's time).")]
     return rows
 
 
 @_csv_block(DATA / "generations.csv", "no calibration yet: run `python -m tools.calibration`")
 def generations_block(g: pd.DataFrame) -> list[str]:
-    rows = ["| generation | epsilon | model runs | accepted | acceptance | minutes |",
-            "|---|---|---|---|---|---|"]
-    for _, r in g.iterrows():
-        rows.append(f"| {int(r['t']) + 1} | {_fmt(r['epsilon'])} | {int(r['samples'])} | "
-                    f"{int(r['particles'])} | {r['particles'] / r['samples']:.0%} | "
-                    f"{r['wall_time'] / 60:.1f} |")
-    total = g["wall_time"].sum() / 60
-    rows += ["", f"{int(g['samples'].sum())} model runs in {total:.1f} minutes of generations "
-             f"(calibration sample from the prior included in the first row's time)."]
-    return rows
+    return _generations(g, CALIBRATION)
 
 
-@_csv_block(CALIBRATED / "posterior.csv", "no posterior yet")
-def posterior_block(post: pd.DataFrame) -> list[str]:
-    from sim.calibrate.posterior import weighted_quantile
+@_csv_block(STAGE_2017 / "generations.csv", "no first stage")
+def generations_2017_block(g: pd.DataFrame) -> list[str]:
+    return _generations(g, CALIBRATION_2017)
+
+
+def _posterior(post: pd.DataFrame, calibration: Path, params: Path, pairs: str | None) -> list[str]:
+    """The posterior table: each coefficient's prior, weighted median, 90% interval and point."""
+    from sim.calibrate.posterior import read_params_file, weighted_quantile
     from sim.calibrate.priors import declared
 
     w = post["weight"].to_numpy()
-    chosen = {**_calibrated(CALIBRATION_2017), **_calibrated()}  # the priors of whichever made the file
+    chosen = _calibrated(calibration)
     ess = 1.0 / float(np.sum((w / w.sum()) ** 2))
     rows = [f"{len(post)} particles of the last generation (importance weights; effective sample size "
             f"{ess:.0f}). Prior: its scale and range; narrow: the 90% interval's width as a share of the "
             "prior's (on the prior's scale).", "",
             "| coefficient | default before | prior | weighted median | 90% interval | narrow "
-            "| calibrated (params file) |",
+            "| point (its params file) |",
             "|---|---|---|---|---|---|---|"]
-    from sim.calibrate.posterior import read_params_file
-
-    point = read_params_file(CALIBRATED / "params.yaml")
+    point = read_params_file(params)
     for name in [c for c in post.columns if c != "weight"]:
         p = chosen[name]
         x = post[name].to_numpy()
@@ -212,8 +239,19 @@ def posterior_block(post: pd.DataFrame) -> list[str]:
         rows.append(f"| `{name}` | {_fmt(declared(name)[2])} | {p.kind} {_fmt(p.lo)}–{_fmt(p.hi)} | "
                     f"{_fmt(med)} | {_fmt(lo)} to {_fmt(hi)} | {span / (b - a):.0%} | "
                     f"**{_fmt(point.get(name, float('nan')))}** |")
-    rows += ["", "![Posterior pair plot](img/calibration_pairs.png)"]
+    if pairs:
+        rows += ["", f"![Posterior pair plot]({pairs})"]
     return rows
+
+
+@_csv_block(CALIBRATED / "posterior.csv", "no posterior yet")
+def posterior_block(post: pd.DataFrame) -> list[str]:
+    return _posterior(post, CALIBRATION, CALIBRATED / "params.yaml", "img/calibration_pairs.png")
+
+
+@_csv_block(STAGE_2017 / "posterior.csv", "no first stage")
+def posterior_2017_block(post: pd.DataFrame) -> list[str]:
+    return _posterior(post, CALIBRATION_2017, STAGE_2017 / "params.yaml", None)
 
 
 @_csv_block(DATA / "predictive.csv", "no posterior-predictive runs yet")
@@ -254,6 +292,7 @@ def articles_block() -> str:
 
 GENERATORS = {"screening": screening_block, "screening_joint": screening_joint_block,
               "generations": generations_block, "posterior": posterior_block,
+              "generations_2017": generations_2017_block, "posterior_2017": posterior_2017_block,
               "predictive": predictive_block, "checks": checks_block, "articles": articles_block}
 
 

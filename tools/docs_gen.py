@@ -45,11 +45,12 @@ def params_table() -> str:
     import pandas as pd
 
     from sim.calibrate.posterior import read_params_file, weighted_quantile
-    from tools.calibration_doc import FIXED
+    from tools.calibration_doc import FIXED, STAGE_2017
 
     calibrated = read_params_file(CALIBRATED / "params.yaml")
     post = pd.read_csv(CALIBRATED / "posterior.csv")
     weights = post["weight"].to_numpy()
+    first = pd.read_csv(STAGE_2017 / "posterior.csv")  # the first stage's, for the coefficients it fixed
     scenarios = scenario_settings()
     rows = ["| parameter | in use | unit | declared bounds | posterior 90% interval "
             "| where the value comes from | meaning |", "|---|---|---|---|---|---|---|"]
@@ -63,10 +64,12 @@ def params_table() -> str:
             used, interval = f"**{_g(calibrated[name])}**", f"{_g(q5)} – {_g(q95)}"
             where = (f"calibrated to the record before May 2018 ([calibration](calibration.md)); "
                      f"default {_g(field.default)}")
-        elif name in calibrated:
-            used, interval = f"**{_g(calibrated[name])}**", ""
-            where = (f"held by the joint calibration at the params file's value, little effect on its "
-                     f"distance ([calibration](calibration.md)); default {_g(field.default)}")
+        elif name in calibrated and name in first.columns:
+            x = first[name].to_numpy(float)
+            q5, q95 = (weighted_quantile(x, first["weight"].to_numpy(), q) for q in (0.05, 0.95))
+            used, interval = f"**{_g(calibrated[name])}**", f"{_g(q5)} – {_g(q95)} (first stage)"
+            where = (f"calibrated to the 2017 record, first stage ([calibration](calibration.md)); held "
+                     f"in the second; default {_g(field.default)}")
         else:
             used, interval = _g(field.default), ""
             where = "declared default, not calibrated" + (f": {FIXED[name]}" if name in FIXED else "")
