@@ -376,3 +376,19 @@ def test_the_shipped_point_lies_inside_every_interval_that_applies_to_it():
             assert lo <= point[p.name] <= hi, (p.name, point[p.name], lo, hi, calibration.name)
             checked.add(p.name)
     assert checked == set(point)  # every value in the params file came from one of the two stages
+
+
+def test_the_joint_screening_runs_the_joint_calibrations_targets():
+    """docs/calibration/screening_joint.yaml screens more coefficients than calibrate_joint frees, on the
+    same scenarios and targets, each shared coefficient over the same prior."""
+    from tools.calibration_doc import CALIBRATION as JOINT
+    from tools.screening import JOINT as SCREEN
+
+    screen, joint = load_calibration(SCREEN), load_calibration(JOINT)
+    assert [t.as_dict() for t in screen.targets] == [t.as_dict() for t in joint.targets]
+    assert {a: s.scenario.config_hash() for a, s in screen.scenarios.items()} == \
+        {a: s.scenario.config_hash() for a, s in joint.scenarios.items()}
+    assert screen.runs_per_particle == joint.runs_per_particle
+    priors = {p.name: p.as_dict() for p in screen.priors}
+    assert all(priors[p.name] == p.as_dict() for p in joint.priors)
+    assert len(priors) == 28
