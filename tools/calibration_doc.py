@@ -145,6 +145,7 @@ def screening_block(table: pd.DataFrame) -> list[str]:
 def screening_joint_block(table: pd.DataFrame) -> list[str]:
     """The joint file's coefficients on the joint distance: each one's largest share of mu*, over the
     distance and every target's deviation, and whether the joint file calibrates it."""
+    from sim.calibrate.posterior import read_params_file
     from sim.scenario.params import Params
 
     wide = table.pivot(index="coefficient", columns="output", values="mu_star")
@@ -165,8 +166,6 @@ def screening_joint_block(table: pd.DataFrame) -> list[str]:
             " | largest | second stage |",
             "|---|" + "---|" * (len(outputs) + 2)]
     current = {n: f.default for n, f in Params.model_fields.items()}
-    from sim.calibrate.posterior import read_params_file
-
     current.update(read_params_file(STAGE_2017 / "params.yaml"))
     for name, top in best.items():
         cells = " | ".join(f"{share.at[name, o]:.0%}" for o in outputs)

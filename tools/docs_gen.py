@@ -49,8 +49,12 @@ def params_table() -> str:
 
     calibrated = read_params_file(CALIBRATED / "params.yaml")
     post = pd.read_csv(CALIBRATED / "posterior.csv")
-    weights = post["weight"].to_numpy()
     first = pd.read_csv(STAGE_2017 / "posterior.csv")  # the first stage's, for the coefficients it fixed
+
+    def q90(frame: pd.DataFrame, name: str) -> str:
+        x, w = frame[name].to_numpy(float), frame["weight"].to_numpy()
+        return " – ".join(_g(weighted_quantile(x, w, q)) for q in (0.05, 0.95))
+
     scenarios = scenario_settings()
     rows = ["| parameter | in use | unit | declared bounds | posterior 90% interval "
             "| where the value comes from | meaning |", "|---|---|---|---|---|---|---|"]
@@ -59,15 +63,11 @@ def params_table() -> str:
         hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
         unit = (field.json_schema_extra or {}).get("unit", "")
         if name in calibrated and name in post.columns:
-            x = post[name].to_numpy(float)
-            q5, q95 = (weighted_quantile(x, weights, q) for q in (0.05, 0.95))
-            used, interval = f"**{_g(calibrated[name])}**", f"{_g(q5)} – {_g(q95)}"
+            used, interval = f"**{_g(calibrated[name])}**", q90(post, name)
             where = (f"calibrated to the record before May 2018 ([calibration](calibration.md)); "
                      f"default {_g(field.default)}")
         elif name in calibrated and name in first.columns:
-            x = first[name].to_numpy(float)
-            q5, q95 = (weighted_quantile(x, first["weight"].to_numpy(), q) for q in (0.05, 0.95))
-            used, interval = f"**{_g(calibrated[name])}**", f"{_g(q5)} – {_g(q95)} (first stage)"
+            used, interval = f"**{_g(calibrated[name])}**", f"{q90(first, name)} (first stage)"
             where = (f"calibrated to the 2017 record, first stage ([calibration](calibration.md)); held "
                      f"in the second; default {_g(field.default)}")
         else:

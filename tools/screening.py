@@ -78,16 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     table, points = run_screening(spec, trajectories=r, levels=LEVELS, seed=SEED, workers=args.workers,
                                   progress=progress, calibrated_only=args.joint)
     table.insert(0, "trajectories", r)
-    if args.joint:
-        write_text(JOINT_CSV, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-        print(f"wrote {JOINT_CSV}")
-        from tools.calibration_doc import refresh
-
-        refresh()
-        return 0
-    write_text(CSV, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    figure(table, {p.name for p in spec.priors}, FIGURE)
-    print(f"wrote {CSV} and {FIGURE}")
+    csv = JOINT_CSV if args.joint else CSV
+    write_text(csv, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    if args.joint:  # the joint screening's table is the block; no figure
+        print(f"wrote {csv}")
+    else:
+        figure(table, {p.name for p in spec.priors}, FIGURE)
+        print(f"wrote {csv} and {FIGURE}")
     from tools.calibration_doc import refresh
 
     refresh()

@@ -195,9 +195,9 @@ def held_entries(near: str | Path, calibrated) -> list[tuple[str, float, str]]:
     if not path.is_file():
         return []
     entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("params") or {}
-    out = []
+    out, calibrated = [], set(calibrated)
     for name, entry in entries.items():
-        if name not in set(calibrated):
+        if name not in calibrated:
             entry = entry if isinstance(entry, dict) else {"value": entry}
             out.append((name, float(entry["value"]), str(entry.get("assumption", ""))))
     return out
