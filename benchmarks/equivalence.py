@@ -3,8 +3,9 @@
 ``python -m benchmarks.equivalence --against REV [--seeds 40] [--docs]`` runs seeds 1..N of every
 scenario shipped in both trees (REV checked out in a temporary git worktree, or ``--against-tree
 PATH``), each tree in its own child process, and compares every numeric outcome of the runs'
-summaries (``summary.json``: pockets' days and areas, fighters, losses, strikes, incidents...; a
-pocket never cleared counts as the day after the run, as everywhere else).
+summaries (``summary.json``: pockets' days and areas, fighters, losses, strikes, incidents..., and
+the day of each record event, such as a town taken; a pocket never cleared or an event never seen
+counts as the day after the run, as everywhere else).
 
 For a faster computation that changes the random streams the outputs cannot be byte-identical; the
 question becomes whether the two samples could come from the same model. For each outcome:
@@ -59,6 +60,9 @@ for name in plan["names"]:
         result = sim.run(spec, seed=seed)
         for key, value in leaves(result.summary, spec.days):
             rows.setdefault(key, []).append(value)
+        for event in result.summary.get("record") or []:  # the day of each record event in the run
+            day = event.get("model_day")
+            rows.setdefault(f"record.{event['id']}", []).append(spec.days + 1 if day is None else float(day))
     out[name] = rows
 print(json.dumps(out))
 """
@@ -218,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.docs is not None:
         import datetime as dt
 
-        how = f"--against {label} --seeds {args.seeds}" + (f" --seed-offset {args.seed_offset}"
-                                                           if args.seed_offset else "")
+        which = f"--against {args.against}" if args.against else f"--against-tree {args.against_tree}"
+        how = f"{which} --seeds {args.seeds}" + (f" --seed-offset {args.seed_offset}"
+                                                 if args.seed_offset else "")
         seeds = (f"seeds 1-{args.seeds} before, {args.seed_offset + 1}-{args.seed_offset + args.seeds} after"
                  if args.seed_offset else f"seeds 1-{args.seeds} in both")
         head = (f"Measured {dt.date.today().isoformat()}: before = {label}, after = this tree, {seeds} "

@@ -9,7 +9,7 @@ FILE:LINE, all of them collected in one pass, as for experiment files::
     coefficients:                    # name: prior (default: from params.py's bounds, see priors.py)
       strike_kill_fraction: {prior: log_uniform, range: [0.002, 0.3]}
       area_fire: log_uniform
-    targets:                         # name: {kind: ..., what it compares, its scale}
+    targets:                         # name: {kind: ..., what it compares, its scale, weight: 1}
       town_events: {kind: record, scenario: autumn_2017, scale_days: 14}
     population: 200
     generations: 8
@@ -91,9 +91,10 @@ class Target:
     by: str | None = None
     first: tuple[int, int] | None = None  # ratio: the first and last windows [day, day]
     last: tuple[int, int] | None = None
+    weight: float = 1.0  # its squared deviation's weight in the distance (sim.calibrate.targets)
 
     def as_dict(self) -> dict:
-        out = {k: v for k, v in self.__dict__.items() if v not in (None, (), "")}
+        out = {k: v for k, v in vars(self).items() if v not in (None, (), "") and (k, v) != ("weight", 1.0)}
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
@@ -308,7 +309,7 @@ def _targets(c: Checker, node: Node | None, scenarios: dict[str, ScenarioRef]) -
                   f"{path}.kind", did_you_mean(kind, TARGET_KEYS))
             continue
         need, optional = TARGET_KEYS[kind]
-        c.keys(item, ("kind", *need, *optional), path)
+        c.keys(item, ("kind", *need, *optional, "weight"), path)
         missing = [k for k in need if k not in item.value]
         if missing:
             c.err(f"a {kind} target needs `{missing[0]}:`", item, path)
@@ -322,7 +323,8 @@ def _targets(c: Checker, node: Node | None, scenarios: dict[str, ScenarioRef]) -
 def _target(c: Checker, name: str, kind: str, f: dict[str, Node], path: str,
             scenarios: dict[str, ScenarioRef]) -> Target | None:
     n_errors = len(c.errors)
-    kw: dict[str, Any] = {"source": c.text(f.get("source"), f"{path}.source", "") or ""}
+    kw: dict[str, Any] = {"source": c.text(f.get("source"), f"{path}.source", "") or "",
+                          "weight": _positive(c, f.get("weight"), f"{path}.weight", 1.0)}
     if "scenario" in f:
         alias = f["scenario"].value
         if alias not in scenarios:
@@ -387,11 +389,9 @@ def _positive(c: Checker, node: Node | None, path: str, default: float | None) -
 
 
 def _column(c: Checker, scenario, node: Node, path: str) -> None:
-    from sim.model.record import DAILY_COUNTERS
+    from sim.model.record import DAILY_COUNTERS, regime_counters
 
     pockets = list(scenario.pockets)
-    from sim.model.record import regime_counters
-
     columns = ("isis_fighters", "isis_cells", "isis_area_km2", "isis_cohesion", "civilian_harm_total",
                *DAILY_COUNTERS, *regime_counters(scenario),
                *(f"{p}_{w}" for p in pockets for w in ("km2", "fighters")))

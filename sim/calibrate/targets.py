@@ -23,8 +23,9 @@ from the figure over figure x tolerance; for ``kills_per_strike`` the excess ove
 below it) over ``scale``. A record target's deviation is the root mean square over its events (a
 town never taken, counted as the day after the run, weighs heavily: a mean absolute deviation
 instead let the calibration settle on campaigns in which hardly a town fell).
-The distance is the root mean square of the targets' deviations: every target weighs the same,
-whatever its unit, and one that is within its scale contributes less than 1.
+The distance is the weighted root mean square of the targets' deviations: sqrt(sum w d^2 / sum w),
+each target's ``weight`` 1 unless its file says otherwise, whatever its unit; one that is within its
+scale contributes less than 1.
 """
 
 from __future__ import annotations
@@ -199,10 +200,13 @@ def deviations(targets, stats: dict[str, float]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Distance:
-    """pyabc's distance: root mean square of the targets' deviations (x_0 is implied by the targets)."""
+    """pyabc's distance: the weighted root mean square of the targets' deviations (x_0 is implied by
+    the targets)."""
 
     targets: tuple
 
     def __call__(self, x: dict, x_0: dict | None = None) -> float:
-        devs = list(deviations(self.targets, x).values())
-        return math.sqrt(sum(d * d for d in devs) / len(devs)) if devs else 0.0
+        devs = deviations(self.targets, x)
+        total = sum(t.weight for t in self.targets)
+        return math.sqrt(sum(t.weight * devs[t.name] ** 2 for t in self.targets) / total) if devs else 0.0
+
