@@ -138,7 +138,7 @@ def _num(x: float) -> str:
 
 def markdown(result: dict, rev: str, seeds: int) -> str:
     """Per scenario: outcomes, how many identical, the smallest raw and adjusted p, and the verdict;
-    then the outcomes with the smallest adjusted p-values, with their means and interval."""
+    then the eight outcomes with the smallest raw p-values, with their means and interval."""
     lines = ["| scenario | outcomes | identical | smallest KS p | smallest Holm p | differ beyond chance |",
              "|---|---|---|---|---|---|"]
     by: dict[str, list[dict]] = {}

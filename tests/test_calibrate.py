@@ -353,7 +353,7 @@ def test_the_joint_file_calibrates_what_its_rules_say():
     mu* on the joint distance or on one target's deviation reaches JOINT_SHARE of the largest, and the
     2017 coefficients whose first-stage point lies outside its first-stage 90% interval or on its edge
     (within 1% of the prior's width); nothing else (docs/calibration.md)."""
-    from sim.calibrate.posterior import Posterior, read_params_file
+    from sim.calibrate.posterior import Posterior, off_edges, read_params_file
     from tools.calibration_doc import CALIBRATION as JOINT
     from tools.calibration_doc import CALIBRATION_2017, DATA, JOINT_SHARE, STAGE_2017
 
@@ -366,11 +366,7 @@ def test_the_joint_file_calibrates_what_its_rules_say():
     post = Posterior(pd.read_csv(STAGE_2017 / "posterior.csv"), tuple(first.values()), 3, 1.47)
     point = read_params_file(STAGE_2017 / "params.yaml")
     for name, prior in first.items():
-        lo, hi = post.interval(name)
-        f = (lambda v: np.log10(v)) if prior.log else (lambda v: v)  # noqa: E731
-        a, b = prior.space()
-        edge = 0.01 * (b - a)
-        if f(point[name]) < f(lo) + edge or f(point[name]) > f(hi) - edge:
+        if not off_edges(prior, point[name], *post.interval(name), edge=0.01):
             freed.add(name)
     calibrated = {p.name for p in load_calibration(JOINT).priors}
     assert freed == calibrated
@@ -407,7 +403,7 @@ def test_the_shipped_point_lies_inside_every_interval_that_applies_to_it():
     """Each coefficient of the params file: inside the shipped posterior's 90% interval if the second
     stage calibrates it, else inside the first stage's if the first stage did, and not on its edge:
     at least 1% of the prior's width inside (docs/calibration.md)."""
-    from sim.calibrate.posterior import Posterior, read_params_file
+    from sim.calibrate.posterior import Posterior, off_edges, read_params_file
     from tools.calibration_doc import CALIBRATED, CALIBRATION, CALIBRATION_2017, STAGE_2017
 
     point = read_params_file(CALIBRATED / "params.yaml")
@@ -419,12 +415,9 @@ def test_the_shipped_point_lies_inside_every_interval_that_applies_to_it():
         for p in priors:
             if p.name in checked:
                 continue
-            lo, hi = post.interval(p.name)
-            f = (lambda v: np.log10(v)) if p.log else (lambda v: v)  # noqa: E731
-            a, b = p.space()
-            edge = 0.01 * (b - a)  # off the interval's edges, as the rule that freed the three asks
-            assert f(lo) + edge <= f(point[p.name]) <= f(hi) - edge, (p.name, point[p.name], lo, hi,
-                                                                        calibration.name)
+            lo, hi = post.interval(p.name)  # off the edges by 1%, as the rule that freed the three asks
+            assert off_edges(p, point[p.name], lo, hi, edge=0.01), (p.name, point[p.name], lo, hi,
+                                                                     calibration.name)
             checked.add(p.name)
     assert checked == set(point)  # every value in the params file came from one of the two stages
 

@@ -111,17 +111,25 @@ def effective_sample_size(post: Posterior) -> float:
 EDGE = 0.01  # how far inside an interval a point must lie, as a share of the prior's width
 
 
+def off_edges(prior, x, lo: float, hi: float, edge: float = EDGE):
+    """Does ``x`` (a value or an array) lie inside [lo, hi] by at least ``edge`` of ``prior``'s width,
+    on the prior's scale (log10 for a log-uniform prior)? The one definition of "on the edge" that
+    the point rule and the rule freeing 2017 coefficients share (docs/calibration.md)."""
+    f = np.log10 if prior.log else (lambda v: np.asarray(v, dtype=float))
+    a, b = prior.space()
+    margin = edge * (b - a)
+    y = f(np.asarray(x, dtype=float))
+    return (y >= f(lo) + margin) & (y <= f(hi) - margin)
+
+
 def inside_every_interval(post: Posterior, mass: float = 0.9, edge: float = EDGE) -> np.ndarray:
-    """For each particle: is every coefficient inside its weighted posterior ``mass`` interval, by at
-    least ``edge`` of its prior's width on the prior's scale (log10 for a log-uniform prior)? A point
-    on the edge of an interval does not stand for the posterior either (docs/calibration.md)."""
+    """For each particle: is every coefficient inside its weighted posterior ``mass`` interval, off
+    its edges (``off_edges``)? A point on the edge of an interval does not stand for the posterior
+    either (docs/calibration.md)."""
     inside = np.ones(len(post.samples), dtype=bool)
     for prior in post.priors:
         lo, hi = post.interval(prior.name, mass)
-        f = np.log10 if prior.log else (lambda v: np.asarray(v, dtype=float))
-        a, b = prior.space()
-        x = f(post.samples[prior.name].to_numpy(dtype=float))
-        inside &= (x >= f(lo) + edge * (b - a)) & (x <= f(hi) - edge * (b - a))
+        inside &= off_edges(prior, post.samples[prior.name].to_numpy(dtype=float), lo, hi, edge)
     return inside
 
 

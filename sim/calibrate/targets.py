@@ -209,4 +209,3 @@ class Distance:
         devs = deviations(self.targets, x)
         total = sum(t.weight for t in self.targets)
         return math.sqrt(sum(t.weight * devs[t.name] ** 2 for t in self.targets) / total) if devs else 0.0
-
