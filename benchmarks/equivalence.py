@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.versus import ROOT, scenarios, worktree
+from benchmarks.versus import ROOT, check_other, scenarios, worktree
 
 #: What a child runs: every numeric outcome of each scenario's summary, seed by seed.
 OUTCOMES = r"""
@@ -204,6 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", metavar="NAME", default=None,
                         help=f"refresh the block between <!-- equivalence:NAME --> markers of {DOC.name}")
     args = parser.parse_args(argv)
+    check_other(parser, args)
+    for name in args.scenario or []:
+        if name not in scenarios(ROOT):
+            from sim.errors import did_you_mean
+
+            hint = did_you_mean(name, scenarios(ROOT))
+            parser.error(f"--scenario: no scenario {name!r} in scenarios/"
+                         + (f" (did you mean {hint}?)" if hint else ""))
     with tempfile.TemporaryDirectory(prefix="bench-equiv-") as tmp:
         if args.against_tree is not None:
             old = args.against_tree.resolve()

@@ -126,6 +126,18 @@ def workloads(old: Path, new: Path, names: list[str] | None = None) -> dict:
     return table
 
 
+def check_other(parser, args) -> None:
+    """One clear line and exit 2 (argparse's error) for a revision git does not know or a missing
+    tree, before any worktree is made."""
+    if args.against_tree is not None and not (args.against_tree / "sim").is_dir():
+        parser.error(f"--against-tree: {args.against_tree} is not a bordersim checkout (no sim/ folder)")
+    if args.against is not None:
+        known = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{args.against}^{{commit}}"],
+                               cwd=ROOT, capture_output=True)
+        if known.returncode:
+            parser.error(f"--against: no commit {args.against!r} in this repository")
+
+
 def worktree(rev: str, where: Path) -> Path:
     subprocess.run(["git", "worktree", "add", "--detach", str(where), rev], cwd=ROOT, check=True,
                    capture_output=True)
@@ -187,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON here")
     parser.add_argument("--docs", action="store_true", help=f"refresh the versus block of {DOC.name}")
     args = parser.parse_args(argv)
+    check_other(parser, args)
     with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
         if args.against_tree is not None:
             old, label = args.against_tree.resolve(), args.against_tree.name

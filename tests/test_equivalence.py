@@ -57,3 +57,16 @@ def test_other_seeds_of_the_same_tree_differ_run_by_run_but_not_beyond_chance(tm
     text = page.read_text()
     assert "old" not in text and "| tal_afar_2017 |" in text and text.endswith("b\n")
     assert not equivalence.refresh_doc("x", "other", page)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--against", "nosuchrev"], "--against: no commit 'nosuchrev' in this repository"),
+    (["--against-tree", "/nonexistent"], "--against-tree: /nonexistent is not a bordersim checkout"),
+    (["--against-tree", str(ROOT), "--scenario", "tal_afar"],
+     "--scenario: no scenario 'tal_afar' in scenarios/ (did you mean tal_afar_2017?)"),
+])
+def test_a_mistyped_revision_tree_or_scenario_is_one_line_and_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        equivalence.main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and message in err and "Traceback" not in err
