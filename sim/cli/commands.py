@@ -56,7 +56,7 @@ def cmd_run(args) -> int:
     from sim.tuning import pause_collector, run_to_folder
 
     own = getattr(args, "own_process", False)
-    pause_collector(own)  # imports (Mesa, pandas, SciPy) take 10 % less time without the collector
+    pause_collector(own)  # imports (Mesa, pandas, SciPy) take less time without the collector
     from sim.outputs import prepare_out_dir
     from sim.run_outputs import print_summary
 

@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.path import Path
 from scipy.spatial import cKDTree
 
 from sim.geography.spec import DATA_EXTENT, EARTH_RADIUS_KM
@@ -48,10 +47,30 @@ class Lattice:
 
 
 def polygon_mask(lat: Lattice, ring: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
-    """Bool (nx, ny): cell centres inside the closed ring ``ring`` ([lon, lat] rows)."""
+    """Bool (nx, ny): cell centres inside the closed ring ``ring`` ([lon, lat] rows).
+
+    The even-odd rule by the crossings-multiply test (Haines, Graphics Gems IV): a horizontal ray
+    from the point crosses an edge when the edge's ends lie on either side of the point's row
+    (``>=`` on the upper side), and the crossing is to the right by the sign of a product, without a
+    division. Points on an edge fall to the side this arithmetic gives, which is matplotlib's
+    ``Path.contains_points`` convention as well (``tests/test_geography.py`` checks every shipped
+    polygon against it); only the points inside the ring's bounding box are tested.
+    """
     pts = lat.center_points() if points is None else points
-    inside = Path(np.asarray(ring, dtype=float)).contains_points(pts)
-    return inside.reshape(lat.nx, lat.ny)
+    ring = np.asarray(ring, dtype=float)
+    if len(ring) and (ring[0] != ring[-1]).any():
+        ring = np.vstack([ring, ring[:1]])  # closed
+    px, py = pts[:, 0], pts[:, 1]
+    lo, hi = ring.min(axis=0), ring.max(axis=0)
+    box = np.nonzero((px >= lo[0]) & (px <= hi[0]) & (py >= lo[1]) & (py <= hi[1]))[0]
+    x, y = px[box], py[box]
+    inside = np.zeros(box.size, dtype=bool)
+    for (x0, y0), (x1, y1) in zip(ring[:-1].tolist(), ring[1:].tolist(), strict=True):
+        upper = y1 >= y
+        inside ^= ((y0 >= y) != upper) & (((y1 - y) * (x0 - x1) >= (x1 - x) * (y0 - y1)) == upper)
+    mask = np.zeros(px.size, dtype=bool)
+    mask[box[inside]] = True
+    return mask.reshape(lat.nx, lat.ny)
 
 
 def sample_polyline(coords: np.ndarray, step: float) -> np.ndarray:
