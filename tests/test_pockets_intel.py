@@ -54,3 +54,18 @@ def test_pooling_is_transitive_and_only_between_joined_camps():
     assert pooled.all()
     only_iraq_sdf = pool_detections(seen, camps, [("iraq", "sdf_coalition")])
     assert only_iraq_sdf.tolist() == [[True, True, False], [False, False, True]]
+
+
+def test_components_are_labelled_as_scipy_labels_the_whole_field():
+    """Labelling only the box around the held cells gives scipy's labels of the whole field: the same
+    numbers in the same places (components numbered by their first cell in C order)."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        held = rng.random((40, 30)) < rng.uniform(0.0, 0.5)
+        held[: rng.integers(0, 40)] = False
+        held[:, rng.integers(0, 31):] = False
+        expected, count = ndimage.label(held, structure=np.ones((3, 3), dtype=bool))
+        labels, n = label_components(held)
+        assert n == count and np.array_equal(labels, expected)

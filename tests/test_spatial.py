@@ -82,3 +82,39 @@ def test_distances_are_plausible_km(theater):
     i, j = np.array([0, 2, 1]), np.array([2, 0, 1])
     assert np.array_equal(spatial.pair_km(theater, x, y, x, y, i, j), km[i, j])
     assert np.allclose(km, km.T) and not km.diagonal().any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 12), radius=st.floats(0, 60))
+def test_cells_near_points_are_the_thresholded_distances(theater, seed, n, radius):
+    """``near_any`` marks exactly the cells whose ``km_from`` one of the points is at most the radius
+    (every cell of the grid measured), including points on the grid's edges."""
+    rng = np.random.default_rng(seed)
+    xs = rng.integers(0, theater.width, n)
+    ys = rng.integers(0, theater.height, n)
+    xs[: n // 3] = rng.choice([0, theater.width - 1], n // 3)
+    near = spatial.near_any(theater, xs, ys, radius)
+    gx, gy = np.nonzero(np.ones((theater.width, theater.height), dtype=bool))
+    expected = np.zeros(gx.size, dtype=bool)
+    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        expected |= spatial.km_from(theater, x, y, gx, gy) <= radius
+    assert np.array_equal(near.reshape(-1), expected)
+
+
+def test_nearest_ground_for_all_units_at_once_is_each_units_own():
+    """The ground phase answers 'nearest ISIS ground' for every unit's cell in one matrix; each answer
+    is the one a single point's search gives (the same floats, ties to the same cell), for units
+    standing outside, inside and on the edge of the ground, and for a cell no unit stands on."""
+    import sim
+    from sim.model.phases.ground import ground_picture
+
+    model = sim.BorderModel(scenario="pockets_2018", rng=3).run(20)
+    picture = ground_picture(model)
+    units = model.ground_units()
+    asked = [u.cell.coordinate for u in units] + [(5, 5), (model.theater.width - 1, 0)]
+    for faction in {u.faction for u in units}:
+        for pocket in (None, *model.pocket_names):
+            xs, ys, edge, inside = picture._edge_of_ground(faction, pocket)
+            for x, y in asked:
+                alone = None if xs.size == 0 else (x, y) if inside[x, y] else picture.nearest(x, y, edge)
+                assert picture.nearest_isis_ground(x, y, faction, pocket) == alone

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.factions import CAMPS
-from sim.model.space.distances import km_from, nearest_within
+from sim.model.space.distances import km_from, nearest_within, pairwise_km
 
 if TYPE_CHECKING:
     from sim.geography import Theater
@@ -74,21 +74,17 @@ class AirPicture:
 @dataclass(frozen=True)
 class GroundPicture:
     theater: Theater
-    contact_km: float
-    isis_x: np.ndarray  # ISIS cells' coordinates as the phase began
-    isis_y: np.ndarray
+    contact: np.ndarray  # bool (width, height): within contact_km of an ISIS cell as the phase began
     held: tuple[np.ndarray, np.ndarray]  # ISIS-held cells today, in np.nonzero's order
     operating: Mapping[str, np.ndarray]  # faction -> cells its units may enter
     pocket_masks: Mapping[str, np.ndarray]
-    _contact: dict = field(default_factory=dict, compare=False, repr=False)
+    starts: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64),) * 2  # units' cells, phase start
     _ground: dict = field(default_factory=dict, compare=False, repr=False)
+    _nearest: dict = field(default_factory=dict, compare=False, repr=False)
 
     def in_contact(self, here: tuple[int, int]) -> bool:
         """An ISIS cell within ``contact_km`` of ``here``."""
-        if here not in self._contact:
-            km = km_from(self.theater, *here, self.isis_x, self.isis_y)
-            self._contact[here] = bool((km <= self.contact_km).any())
-        return self._contact[here]
+        return bool(self.contact[here])
 
     def isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """ISIS-held cells that ``faction`` may enter (in ``pocket`` when given), in np.nonzero's order."""
@@ -101,14 +97,29 @@ class GroundPicture:
         Only the ground's edge is measured: from a point outside a set of cells, a cell whose four
         neighbours are all in the set is never the nearest (the neighbour toward the point is strictly
         nearer), so the nearest cells, ties included, are on the edge, in the same order. A point
-        inside the set is its own nearest cell.
+        inside the set is its own nearest cell. Units ask from where they stood when the phase began
+        (a unit chooses before it walks), so the answer is computed for all of their cells at once
+        the first time a (faction, pocket) is asked, with the same floats as one point at a time.
         """
         xs, ys, edge, inside = self._edge_of_ground(faction, pocket)
         if xs.size == 0:
             return None
         if inside[x, y]:
             return x, y
-        return self.nearest(x, y, edge)
+        key = (faction, pocket)
+        if key not in self._nearest:
+            sx, sy = self.starts
+            found = {}
+            if sx.size:
+                nearest = np.argmin(pairwise_km(self.theater, sx, sy, *edge), axis=1)
+                ex, ey = edge[0][nearest].tolist(), edge[1][nearest].tolist()
+                found = dict(zip(zip(sx.tolist(), sy.tolist(), strict=True), zip(ex, ey, strict=True),
+                                 strict=True))
+            self._nearest[key] = found
+        found = self._nearest[key]
+        if (x, y) not in found:  # not a unit's start (a cell a channel asks about)
+            found[x, y] = self.nearest(x, y, edge)
+        return found[x, y]
 
     def _edge_of_ground(self, faction: str, pocket: str | None):
         key = (faction, pocket)

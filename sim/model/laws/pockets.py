@@ -16,8 +16,19 @@ _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 def label_components(isis_held: np.ndarray) -> tuple[np.ndarray, int]:
-    """Label 8-connected components of the bool field; 0 is background."""
-    labels, count = ndimage.label(isis_held, structure=_EIGHT_CONNECTED)
+    """Label 8-connected components of the bool field; 0 is background.
+
+    Only the box around the held cells is labelled (scipy numbers components in the order of their
+    first cell in C order, which the box keeps), then placed in a zero field of the full shape.
+    """
+    rows = np.flatnonzero(isis_held.any(axis=1))
+    labels = np.zeros(isis_held.shape, dtype=np.int32)
+    if rows.size == 0:
+        return labels, 0
+    cols = np.flatnonzero(isis_held.any(axis=0))
+    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    inner, count = ndimage.label(isis_held[box], structure=_EIGHT_CONNECTED)
+    labels[box] = inner
     return labels, int(count)
 
 

@@ -29,14 +29,16 @@ def gather_intelligence(model: BorderModel, areas: Areas, rng: np.random.Generat
     vis = visibility[model.theater.terrain[cx, cy]]
     concealment = np.array([c.concealment for c in cells])
     hazard = np.zeros((len(cells), len(CAMPS)))
+    units = [u for u in model.ground_units() if u.strength > 0]
+    camp_of = np.array([u.camp for u in units], dtype=object)
+    km = model.pairwise_km(cx, cy, *xy(units))  # every unit's column, then each camp's columns in order
     for j, camp in enumerate(CAMPS):
         watched = np.zeros(len(cells), dtype=bool)
         for wing in model.air_wings():
             if wing.camp == camp and wing.sorties_per_day > 0:
                 watched |= areas.strike[wing.wing][cx, cy]
-        units = model.units_of_camp(camp)
         hazard[:, j] = p.detect_air_isr * watched + detection.ground_hazard(
-            model.pairwise_km(cx, cy, *xy(units)), p.detect_ground, p.sensor_range_km
+            km[:, camp_of == camp], p.detect_ground, p.sensor_range_km
         )
     prob = detection.detection_probability(hazard, concealment[:, None], vis[:, None])
     seen = rng.random(prob.shape) < prob

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.factions import CAMP_IRAQ
-from sim.model.agents import IsisCell
+from sim.model.agents import GroundUnit, IsisCell
 from sim.model.day import IsisPicture
 from sim.model.space.distances import pairs_within, pairwise_km, xy
 
@@ -29,23 +29,32 @@ if TYPE_CHECKING:
 
 
 def pressure(model: BorderModel, cells: list[IsisCell]) -> dict[IsisCell, float]:
-    units = [u for u in model.ground_units() if not u.halted]
-    if not cells or not units:
+    """Per cell, the effective strength of the non-halted ground units within twice ``contact_km``."""
+    units = model.ground_units()
+    return pressure_at(model, cells, *xy(cells), units, *xy(units))
+
+
+def pressure_at(model: BorderModel, cells: list[IsisCell], cx: np.ndarray, cy: np.ndarray,
+                units: list[GroundUnit], ux: np.ndarray, uy: np.ndarray) -> dict[IsisCell, float]:
+    """``pressure`` with the cells' and units' coordinates already at hand."""
+    moving = np.array([not u.halted for u in units], dtype=bool)
+    if not cells or not moving.any():
         return dict.fromkeys(cells, 0.0)
-    i, j, _ = pairs_within(model.theater, *xy(cells), *xy(units), 2 * model.params.contact_km)
+    units = [u for u, m in zip(units, moving.tolist(), strict=True) if m]
+    i, j, _ = pairs_within(model.theater, cx, cy, ux[moving], uy[moving], 2 * model.params.contact_km)
     eff = np.array([u.strength * u.readiness for u in units])
     return dict(zip(cells, np.bincount(i, weights=eff[j], minlength=len(cells)).tolist(), strict=True))
 
 
-def reinforcement_targets(model: BorderModel, cells: list[IsisCell],
+def reinforcement_targets(model: BorderModel, cells: list[IsisCell], cx: np.ndarray, cy: np.ndarray,
                           pressure: Mapping[IsisCell, float]) -> dict[IsisCell, IsisCell | None]:
-    pressed = [c for c in cells if pressure.get(c, 0.0) > 0 and c.strength > 0]
+    rows = [k for k, c in enumerate(cells) if pressure.get(c, 0.0) > 0 and c.strength > 0]
     targets: dict[IsisCell, IsisCell | None] = dict.fromkeys(cells)
-    if not pressed:
+    if not rows:
         return targets
-    km = pairwise_km(model.theater, *xy(cells), *xy(pressed))
-    row = {c: k for k, c in enumerate(cells)}
-    km[[row[c] for c in pressed], np.arange(len(pressed))] = np.inf  # a cell does not reinforce itself
+    pressed = [cells[k] for k in rows]
+    km = pairwise_km(model.theater, cx, cy, cx[rows], cy[rows])
+    km[rows, np.arange(len(pressed))] = np.inf  # a cell does not reinforce itself
     nearest, closest = np.argmin(km, axis=1).tolist(), km.min(axis=1).tolist()
     for cell, k, d in zip(cells, nearest, closest, strict=True):
         targets[cell] = pressed[k] if d <= model.params.reinforce_range_km else None
@@ -54,13 +63,14 @@ def reinforcement_targets(model: BorderModel, cells: list[IsisCell],
 
 def isis_picture(model: BorderModel) -> IsisPicture:
     cells = model.isis_cells()
-    felt = pressure(model, cells)
+    cx, cy = xy(cells)
     units = model.ground_units()
     ux, uy = xy(units)
+    felt = pressure_at(model, cells, cx, cy, units, ux, uy)
     picture = IsisPicture(model.theater, model.params.raid_range_km, felt,
-                          reinforcement_targets(model, cells, felt), units, ux, uy,
+                          reinforcement_targets(model, cells, cx, cy, felt), units, ux, uy,
                           np.array([u.camp == CAMP_IRAQ for u in units], dtype=bool), model.areas)
-    picture._raids.update(picture.raid_targets(*xy(cells)))
+    picture._raids.update(picture.raid_targets(cx, cy))
     return picture
 
 
