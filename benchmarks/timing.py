@@ -89,13 +89,22 @@ class ChildRun:
     max_rss_mb: float
 
 
+def user_environment() -> dict[str, str]:
+    """This process's environment as a user's shell has it: without ``PYTHONDONTWRITEBYTECODE`` (set on
+    some CI and sandbox machines), so that a warm-up child writes the bytecode caches of bordersim's
+    modules, as a user's first run does, and the timed children do not compile them again."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_child(argv: Sequence[str], cwd: Path, env: dict | None = None) -> ChildRun:
     """Run a command to completion; its wall time and the rusage the kernel kept for it alone.
 
     ``os.wait4`` returns the rusage of that one child, so concurrent benchmarks or earlier children
-    do not leak into its CPU time or peak RSS (``ru_maxrss`` is in KiB on Linux).
+    do not leak into its CPU time or peak RSS (``ru_maxrss`` is in KiB on Linux). The child gets
+    ``env``, else ``user_environment()``.
     """
     settle(1.0)
+    env = user_environment() if env is None else env
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
