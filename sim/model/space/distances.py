@@ -7,7 +7,6 @@ from the great-circle distance by well under 1%.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from itertools import chain
@@ -54,29 +53,29 @@ def km_from(theater: Theater, x: int, y: int, bx: np.ndarray, by: np.ndarray) ->
     return _length(dx, dy)
 
 
-@functools.lru_cache(maxsize=4096)
-def cells_within_km(theater: Theater, x: int, y: int, radius_km: float) -> np.ndarray:
-    """Flat indices (into a (width, height) array) of the cells whose ``km_from`` (x, y) is at most
-    ``radius_km``: the model's own distance, not the great-circle disks of ``Theater.disk``. Fixed by
-    the grid, so cached: a phase marks the cells near each of a few agents by concatenating these."""
+def near_any(theater: Theater, xs: np.ndarray, ys: np.ndarray, radius_km: float) -> np.ndarray:
+    """Bool (width, height): the cells within ``radius_km`` of any of the points (xs, ys), by ``km_from``
+    (the same arithmetic element by element, so the same floats and the same cells).
+
+    Every point's window of candidate cells is measured at once: the window is wide enough for the
+    narrowest cell east-west, and cells off the grid are dropped.
+    """
+    near = np.zeros((theater.width, theater.height), dtype=bool)
+    if len(xs) == 0:
+        return near
     ry = math.floor(radius_km / theater.km_per_cell_y) + 1
     rx = math.floor(radius_km / float(theater.km_per_cell_x.min())) + 1
-    xs = np.arange(max(x - rx, 0), min(x + rx + 1, theater.width))
-    ys = np.arange(max(y - ry, 0), min(y + ry + 1, theater.height))
-    bx, by = np.repeat(xs, ys.size), np.tile(ys, xs.size)
-    keep = km_from(theater, x, y, bx, by) <= radius_km
-    cells = bx[keep] * theater.height + by[keep]
-    cells.flags.writeable = False
-    return cells
-
-
-def near_any(theater: Theater, xs: np.ndarray, ys: np.ndarray, radius_km: float) -> np.ndarray:
-    """Bool (width, height): the cells within ``radius_km`` (``km_from``) of any of the points (xs, ys)."""
-    near = np.zeros(theater.width * theater.height, dtype=bool)
-    if len(xs):
-        near[np.concatenate([cells_within_km(theater, x, y, radius_km)
-                             for x, y in zip(xs.tolist(), ys.tolist(), strict=True)])] = True
-    return near.reshape(theater.width, theater.height)
+    ox, oy = np.meshgrid(np.arange(-rx, rx + 1), np.arange(-ry, ry + 1), indexing="ij")
+    x, y = np.asarray(xs)[:, None], np.asarray(ys)[:, None]
+    bx, by = x + ox.reshape(1, -1), y + oy.reshape(1, -1)
+    on_grid = (bx >= 0) & (bx < theater.width) & (by >= 0) & (by < theater.height)
+    x, y = np.broadcast_to(x, bx.shape)[on_grid], np.broadcast_to(y, by.shape)[on_grid]
+    bx, by = bx[on_grid], by[on_grid]
+    mean_row = (y + by) // 2  # km_from's arithmetic, one pair per element
+    km = _length((x - bx) * theater.km_per_cell_x[mean_row], (y - by) * theater.km_per_cell_y)
+    within = km <= radius_km
+    near[bx[within], by[within]] = True
+    return near
 
 
 def pair_km(theater: Theater, ax, ay, bx, by, i: np.ndarray, j: np.ndarray) -> np.ndarray:
