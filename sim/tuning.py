@@ -4,10 +4,10 @@ All process tuning lives here, so the CLI stays argument handling:
 
 - the garbage collector is paused while Mesa, pandas and SciPy are imported (10 % faster start) and
   what the imports made is then frozen (later collections skip it);
-- Mesa is imported first, from the command's shallow frame: its ``mesa.model`` calls
-  ``inspect.stack()`` when imported (a module logger named after its caller), whose cost grows with
-  the stack's depth and the modules already loaded; reached through the scenario's imports it cost
-  a tenth of a second;
+- Mesa is imported from ``run_to_folder``'s shallow frame (after the plotting fork, so that its
+  import overlaps the child's): its ``mesa.model`` calls ``inspect.stack()`` when imported (a module
+  logger named after its caller), whose cost grows with the stack's depth and the modules already
+  loaded; reached through the model's own imports it cost a tenth of a second;
 - the plots are drawn in a forked process while the model runs (``sim.render.process``);
 - the process ends with ``os._exit`` once its files are written and closed, skipping the
   interpreter's teardown of the libraries (a quarter of a second).
@@ -30,11 +30,9 @@ if TYPE_CHECKING:
 
 
 def pause_collector(own_process: bool) -> None:
-    """Pause the garbage collector while the heavy libraries load (``run_to_folder`` resumes it), and
-    import Mesa now, from a shallow frame (see the module's docstring)."""
+    """Pause the garbage collector while the heavy libraries load (``run_to_folder`` resumes it)."""
     if own_process:
         gc.disable()
-    import mesa  # noqa: F401
 
 
 def _resume_collector(own_process: bool) -> None:
@@ -56,6 +54,8 @@ def run_to_folder(scenario: Scenario, seed: int, out: Path, *, plots: bool,
         if can_fork():
             plotter = PlotProcess(scenario, out)  # draws while the model runs
     try:
+        import mesa  # noqa: F401  # first and from this shallow frame (see the module's docstring)
+
         from sim.api import run  # Mesa and pandas, still without the collector
 
         _resume_collector(own_process)

@@ -47,7 +47,8 @@ def test_quick_benchmark_writes_every_section(tmp_path):
     for key in ("agent_steps", "agent_steps_split"):
         assert results[key]["bordersim"]["agents"] == results[key]["epstein"]["agents"]
     assert results["agent_steps_split"]["agents"] > results["agent_steps"]["agents"]
-    assert {t["name"] for t in results["targets"]} >= {"run_180d", "whole_process", "sweep_2_workers"}
+    assert {t["name"] for t in results["targets"]} >= {"run_180d", "whole_process", "sweep_2_workers",
+                                                        "run_180d_fast", "whole_process_no_plots"}
     assert results["machine"]["cpu_model"] and results["machine"]["mesa"]
     # --quick numbers never overwrite the documented ones
     assert (docs.read_text(encoding="utf-8") if docs.exists() else None) == before
