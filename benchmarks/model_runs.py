@@ -12,7 +12,6 @@ from pathlib import Path
 
 from benchmarks.timing import child_summary, repeat, run_child, settle, summary, timed
 
-#: The phases of BorderModel.step, in order (see sim/model/model.py).
 #: The phases of ``BorderModel.step()``, as it calls them: the model's own methods, and the phase
 #: functions of sim.model.phases that ``sim.model.model`` imports.
 PHASES = (
@@ -21,6 +20,8 @@ PHASES = (
     "fly_air_missions",
     "move_ground_forces",
     "isis_act",
+    "garrison_act",
+    "insurgency_act",
     "counterattack",
     "fight_engagements",
     "resolve_incidents",

@@ -78,3 +78,18 @@ def test_versus_times_both_trees_and_compares_their_outputs(tmp_path):
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("round(float(x), 6)", "round(float(x), 5)"), encoding="utf-8")
     assert same_outputs(other, ROOT, ["tal_afar_2017"], 1)["differ"] == ["tal_afar_2017/1"]
+
+
+def test_the_phase_timers_cover_every_phase_the_day_calls():
+    """(c) times the phases ``BorderModel.step`` calls, in its order: a phase added to the day and not
+    to ``PHASES`` would be counted as Mesa's step wrapper."""
+    import inspect
+    import re
+
+    from benchmarks.model_runs import PHASES
+    from sim.model.model import BorderModel
+
+    body = inspect.getsource(BorderModel.step).split('"""')[-1]
+    called = re.findall(r"(?:self\.)?(\w+)\(self\b|self\.(\w+)\(\)", body)
+    names = [a or b for a, b in called]
+    assert tuple(n for n in names if n != "step") == PHASES
