@@ -32,8 +32,8 @@ _OPS = {"<=": operator.le, ">=": operator.ge}
 #: to a single process shows as wall time well above its CPU time.
 CPU = {"run_180d": lambda r: r["run"]["cpu_median_s"],
        "whole_process": lambda r: r["process"]["cpu_median_s"],
-       "run_180d_fast": lambda r: r["run"]["cpu_median_s"],
        "whole_process_no_plots": lambda r: r["process_no_plots"]["cpu_median_s"]}
+CPU["run_180d_fast"] = CPU["run_180d"]  # issue 23's limit on the same measurement
 
 
 def check_targets(results: dict) -> list[dict]:

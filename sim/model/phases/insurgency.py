@@ -34,7 +34,7 @@ from scipy.ndimage import uniform_filter
 
 from sim.factions import CAMP_IRAQ
 from sim.geography import TERRAIN_URBAN, TERRAIN_VALLEY
-from sim.model.phases.isis import pressure
+from sim.model.phases.isis import pressure_at
 from sim.model.space.distances import km_from, nearest_within, xy
 
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ def insurgency_act(model: BorderModel) -> None:
     p, ground, rng = model.params, model.insurgency, model.streams["insurgency"]
     cx, cy = xy(cells)
     units = [u for u in model.ground_units() if u.strength > 0]
-    felt = pressure(model, cells)  # as the ISIS phase measures it (sim.model.phases.isis)
+    everyone = model.ground_units()  # pressure as the ISIS phase measures it (sim.model.phases.isis)
+    felt = pressure_at(model, cells, cx, cy, everyone, *xy(everyone))
     targets = np.full(len(cells), -1)
     if units:
         iraqi = np.array([u.camp == CAMP_IRAQ for u in units], dtype=bool)
