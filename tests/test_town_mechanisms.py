@@ -218,3 +218,26 @@ def test_isis_moves_through_its_own_ground_at_full_speed():
     cell.disperse(picture)
     moved = model.km_from(*start, np.array(cell.cell.coordinate[:1]), np.array(cell.cell.coordinate[1:]))[0]
     assert cell.dispersed and moved > 0  # at the attackers' cost a single step would take 50 days
+
+
+def test_a_dispersed_cell_does_not_stop_an_advance_a_cell_holding_ground_does():
+    """In contact means a cell that holds ground within contact_km (docs/odd.md, Ground movement): a
+    unit walks past a dispersed cell beside it toward its objective, and holds when the same cell
+    holds ground."""
+    from sim.model.agents import IsisCell
+    from sim.model.phases.ground import ground_picture
+
+    model, unit, town, field = _town_model(contact_km=6.0)
+    here = unit.cell.coordinate
+    cell = IsisCell(model, model.grid[(here[0], here[1] + 1)], strength=5.0, concealment=0.9, label="remnant")
+    unit.objective = town
+    model.control[town] = CONTROL_ISIS
+    cell.dispersed = True
+    assert not ground_picture(model).in_contact(here)
+    unit.advance(ground_picture(model))
+    assert unit.posture == "advancing" and unit.cell.coordinate != here
+    unit.cell = model.grid[here]
+    cell.dispersed = False
+    assert ground_picture(model).in_contact(here)
+    unit.advance(ground_picture(model))
+    assert unit.posture == "engaged" and unit.cell.coordinate == here

@@ -60,7 +60,8 @@ class GroundUnit(CellAgent):
         return self.halted_until > self.model.steps
 
     def advance(self, picture: GroundPicture) -> None:
-        """Hold when halted or in contact, otherwise move toward today's target.
+        """Hold when halted or in contact (a cell holding ground within ``contact_km``), otherwise move
+        toward today's target.
 
         Movement is paid in km of credit (advance_km_per_day * readiness a day); unspent credit
         carries over while advancing, so a slow crossing (a river) takes several days.

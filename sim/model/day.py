@@ -74,7 +74,7 @@ class AirPicture:
 @dataclass(frozen=True)
 class GroundPicture:
     theater: Theater
-    contact: np.ndarray  # bool (width, height): within contact_km of an ISIS cell as the phase began
+    contact: np.ndarray  # bool (width, height): within contact_km of a cell holding ground, phase start
     held: tuple[np.ndarray, np.ndarray]  # ISIS-held cells today, in np.nonzero's order
     operating: Mapping[str, np.ndarray]  # faction -> cells its units may enter
     pocket_masks: Mapping[str, np.ndarray]
@@ -83,7 +83,7 @@ class GroundPicture:
     _nearest: dict = field(default_factory=dict, compare=False, repr=False)
 
     def in_contact(self, here: tuple[int, int]) -> bool:
-        """An ISIS cell within ``contact_km`` of ``here``."""
+        """An ISIS cell that holds ground (not dispersed) within ``contact_km`` of ``here``."""
         return bool(self.contact[here])
 
     def isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
