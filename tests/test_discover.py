@@ -95,7 +95,7 @@ def test_discover_is_byte_identical_and_report_keeps_the_section(sweep, tmp_path
     ("losses_total > 3", "--where: 'losses_total' is an outcome this sweep did not record; this sweep "
                          "recorded " + ", ".join(OUTCOMES)),
     ("raids at least 3", "--where: expected OUTCOME OP NUMBER with OP one of <= >= < > == !=, e.g. "
-                         "\"euphrates_days_to_50pct <= 60\", got 'raids at least 3'"),
+                         "\"euphrates_days_to_50pct <= 30\", got 'raids at least 3'"),
     ("raids >= 0", "--where: 'raids >= 0' is true for every one of the 48 runs (raids ranges from"),
     ("raids < 0", "--where: 'raids < 0' is true for none of the 48 runs (raids ranges from"),
 ])

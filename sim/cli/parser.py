@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "dimensional stacking (EMA Workbench) on a finished sweep")
     p.add_argument("sweep_dir", metavar="SWEEP_DIR")
     p.add_argument("--where", required=True, metavar="CONDITION",
-                   help='the outcome of interest, e.g. "euphrates_days_to_50pct <= 60"')
+                   help='the outcome of interest, e.g. "euphrates_days_to_50pct <= 30"')
     p.add_argument("--box", type=_box, metavar="N",
                    help="the box of PRIM's peeling trajectory to report (default: the densest covering "
                         "half the runs that meet the condition)")

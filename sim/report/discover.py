@@ -42,7 +42,7 @@ OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
        "!=": operator.ne}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _CONDITION = re.compile(rf"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|!=|<|>)\s*({_NUMBER})\s*$")
-EXAMPLE = '"euphrates_days_to_50pct <= 60"'
+EXAMPLE = '"euphrates_days_to_50pct <= 30"'
 
 
 @dataclass(frozen=True)
