@@ -1,12 +1,17 @@
 """The out-of-sample predictions for docs/validation.md: the 2018 pockets and the 2020 insurgency.
 
-    .venv/bin/python -m tools.prediction           # 2 x 20 runs of pockets_2018 over 300 days and
-                                                   # 2 x 20 runs of resurgence_2020 (its 120 days)
-    .venv/bin/python -m tools.prediction --quick   # 2 x 2 short runs of each (a test of the command)
+    .venv/bin/python -m tools.prediction           # 3 x 20 runs of pockets_2018 over 300 days and
+                                                   # 3 x 20 runs of resurgence_2020 (its 120 days)
+    .venv/bin/python -m tools.prediction --quick   # 3 x 2 short runs of each (a test of the command)
 
-Half the runs use the calibrated coefficients (the params file every scenario extends), half
-draw them from the posterior, one particle per run (sim.calibrate.posterior.draw_particles), so the
-spread covers chance and calibration uncertainty. Seeds are the sweep's replication seeds of seed
+A third of the runs use the calibrated coefficients (the params file every scenario extends), a
+third draw the second stage's seven coefficients from its posterior, one particle per run
+(sim.calibrate.posterior.draw_particles), and a third also draw the first stage's nineteen from the
+first stage's posterior (docs/calibration/stage_2017/posterior.csv), each stage's particle drawn on
+its own: the second stage's posterior is conditional on the first stage's point, so pairing them
+ignores how the two depend on each other, but it carries the 2017 uncertainty that the second
+stage's draws leave out (the seven act on sieges, collapses and insurgents, not on the 2018
+pockets). Seeds are the sweep's replication seeds of seed
 2018. Nothing here reads an outcome after 1 May 2018: the prediction is made before it is checked.
 Writes docs/validation/prediction.csv, prediction_2020.csv and their blocks of docs/validation.md.
 """
@@ -30,6 +35,11 @@ MONTHS_2020 = (("January", 1, 26), ("February", 27, 55), ("March", 56, 86), ("Ap
 #: The share of the media's incident count the model's attacks stand for (docs/calibration.md).
 ISIS_SHARE = (0.6, 0.9)
 SEED, RUNS, DAYS = 2018, 20, 300
+#: The first stage's posterior (its particles vary the nineteen 2017 coefficients).
+FIRST_STAGE = ROOT / "docs" / "calibration" / "stage_2017" / "posterior.csv"
+#: What each kind of run is called in the tables, in their order.
+LABELS = {"median": "calibrated (params file)", "posterior": "posterior draws, second stage",
+          "both": "posterior draws, both stages"}
 
 
 def _run(job) -> dict:
@@ -70,11 +80,16 @@ def runs(n: int, days: int | None, workers: int | None, scenario_file: Path = SC
     base = load_scenario(scenario_file, {"days": days} if days is not None else {})
     seeds = replication_seeds(SEED, n)
     draws = draw_particles(shipped_posterior(scenario_file), n, SEED)
+    first = draw_particles(FIRST_STAGE, n, SEED + 1)
     jobs = [("median", s, None, base) for s in seeds]
     jobs += [("posterior", s, k, base.with_changes({f"params.{c}": v for c, v in values.items()}))
              for s, (k, values) in zip(seeds, draws, strict=True)]
+    jobs += [("both", s, f"{k1}/{k}", base.with_changes({f"params.{c}": v for c, v in (v1 | values).items()}))
+             for s, (k1, v1), (k, values) in zip(seeds, first, draws, strict=True)]
     rows = list(local_pool(jobs, one or _run, workers or 2))
-    return pd.DataFrame(rows).sort_values(["coefficients", "seed"]).reset_index(drop=True)
+    frame = pd.DataFrame(rows)
+    frame["order"] = frame["coefficients"].map(list(LABELS).index)
+    return frame.sort_values(["order", "seed"]).drop(columns="order").reset_index(drop=True)
 
 
 def _days(x: pd.Series, days: int) -> str:
@@ -95,7 +110,7 @@ def block(frame: pd.DataFrame, pockets: dict[str, str]) -> str:
             f"cleared by day {days} |", "|---|---|---|---|---|---|---|"]
     for name, label in pockets.items():
         for label_c, g in frame.groupby("coefficients", sort=False):
-            what = "calibrated (params file)" if label_c == "median" else "posterior draws"
+            what = LABELS[label_c]
             rows.append(f"| {label} | {what} | {len(g)} | {_days(g[f'{name}_days_to_50pct'], days)} | "
                         f"{_days(g[f'{name}_days_to_90pct'], days)} | "
                         f"{_days(g[f'{name}_days_to_clear'], days)} | "
@@ -126,7 +141,7 @@ def block_2020(frame: pd.DataFrame) -> str:
             + " | April / January | fighters left |",
             "|---|---|" + "---|" * (len(MONTHS_2020) + 2)]
     for label, g in frame.groupby("coefficients", sort=False):
-        what = "calibrated (params file)" if label == "median" else "posterior draws"
+        what = LABELS[label]
         cells = []
         for month, _, _ in MONTHS_2020:
             q = np.percentile(g[f"attacks_week_{month}"], [5, 50, 95])
