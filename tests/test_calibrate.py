@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -435,3 +436,21 @@ def test_the_joint_screening_runs_the_joint_calibrations_targets():
     priors = {p.name: p.as_dict() for p in screen.priors}
     assert all(priors[p.name] == p.as_dict() for p in joint.priors)
     assert len(priors) == 28
+
+
+def test_the_first_stage_writes_its_calibrated_entries_only_and_the_shipped_ones_match():
+    """tools.first_stage keeps a params file's header and the entries it names, each whole; the shipped
+    first stage's file is exactly what it writes from the shipped params file's entries."""
+    from tools.first_stage import calibrated_entries
+
+    text = ("# header\n# Written by x\nparams:\n  a:\n    value: 1\n    assumption: \"x\"\n"
+            "  b:\n    value: 2\n    assumption: \"y\"\n  c:\n    value: 3\n    assumption: \"z\"\n")
+    assert calibrated_entries(text, {"a", "c"}) == ("# header\n# Written by x\nparams:\n  a:\n    value: 1\n"
+                                                    "    assumption: \"x\"\n  c:\n    value: 3\n"
+                                                    "    assumption: \"z\"\n")
+    from tools.calibration_doc import CALIBRATION_2017, STAGE_2017
+
+    names = {p.name for p in load_calibration(CALIBRATION_2017).priors}
+    shipped = (STAGE_2017 / "params.yaml").read_text(encoding="utf-8")
+    assert calibrated_entries(shipped, names) == shipped
+    assert len(re.findall(r"(?m)^  \w+:$", shipped)) == len(names)

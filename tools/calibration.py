@@ -6,6 +6,8 @@
                                                    # calibrations/calibrate_joint-quick/ (a test)
     .venv/bin/python -m tools.calibration --predictive-only   # only the calibrated model against the
                                                    # record, 20 seeds (the params file as it is)
+    .venv/bin/python -m tools.calibration --first-stage   # the first stage (calibrate_2017) into
+                                                   # docs/calibration/stage_2017 and the params file
 
 Steps: `bordersim calibrate experiments/calibrate_joint.yaml` into calibrations/calibrate_joint (resumed
 when the folder holds part of it); its params.yaml and posterior.csv copied to scenarios/calibrated/
@@ -248,7 +250,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--predictive-only", action="store_true",
                         help="no calibration: the shipped params file against the record (20 seeds) and the "
                              "page's blocks")
+    parser.add_argument("--first-stage", action="store_true",
+                        help="the first stage (experiments/calibrate_2017.yaml) into "
+                             "docs/calibration/stage_2017 and the params file, which the second stage "
+                             "(this command without it) extends")
     args = parser.parse_args(argv)
+    if args.first_stage:
+        from tools.first_stage import run
+
+        return run(args.quick, args.workers)
     if args.repoint:
         repoint(args.workers)
     if args.predictive_only or args.repoint:
