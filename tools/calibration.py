@@ -234,6 +234,16 @@ def predictive_plot(pr: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def generations_csv(db: Path, first: int) -> str:
+    """The calibration history's generations from ``first`` on (-1: the sample from the prior, which sets
+    the first epsilon), as the page's generations tables read them."""
+    import pyabc
+
+    pops = pyabc.History(f"sqlite:///{db}", _id=1).get_all_populations()
+    pops = pops[pops["t"] >= first][["t", "epsilon", "samples", "particles", "wall_time"]]
+    return pops.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     from sim.calibrate.posterior import read_posterior
     from sim.calibrate.run import HISTORY, run_calibration
@@ -285,11 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     calibrated.mkdir(parents=True, exist_ok=True)
     for name in ("params.yaml", "posterior.csv"):
         shutil.copyfile(folder / name, calibrated / name)
-    import pyabc
-
-    pops = pyabc.History(f"sqlite:///{folder / HISTORY}", _id=1).get_all_populations()
-    pops = pops[pops["t"] >= -1][["t", "epsilon", "samples", "particles", "wall_time"]]  # -1: prior sample
-    write_text(data / "generations.csv", pops.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    write_text(data / "generations.csv", generations_csv(folder / HISTORY, first=-1))  # -1: prior sample
     post = read_posterior(folder / HISTORY, spec.priors)
     pair_plot(post.samples, spec.priors, img / "calibration_pairs.png")
     pr = predictive(QUICK_SEEDS if args.quick else SEEDS, args.workers)

@@ -20,8 +20,8 @@ import re
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FIRST = ROOT / "experiments" / "calibrate_2017.yaml"
+from tools.calibration_doc import CALIBRATED, CALIBRATION, CALIBRATION_2017, ROOT, STAGE_2017
+
 ENTRY = re.compile(r"^  (\w+):\s*$")
 
 
@@ -51,22 +51,19 @@ def to_free(folder: Path, spec) -> list[str]:
 
 def write_first_stage(folder: Path, root: Path) -> list[str]:
     """Write a finished first stage from ``folder`` under ``root``; the coefficients the second must free."""
-    import pyabc
-
     from sim.calibrate.run import HISTORY
     from sim.calibrate.spec import load_calibration
     from sim.outputs import write_text
+    from tools.calibration import generations_csv
 
-    spec = load_calibration(FIRST)
-    stage = root / "docs" / "calibration" / "stage_2017"
+    spec = load_calibration(CALIBRATION_2017)
+    stage = root / STAGE_2017.relative_to(ROOT)
     stage.mkdir(parents=True, exist_ok=True)
     text = (folder / "params.yaml").read_text(encoding="utf-8")
     write_text(stage / "params.yaml", calibrated_entries(text, {p.name for p in spec.priors}))
     shutil.copyfile(folder / "posterior.csv", stage / "posterior.csv")
-    pops = pyabc.History(f"sqlite:///{folder / HISTORY}", _id=1).get_all_populations()
-    pops = pops[pops["t"] >= 0][["t", "epsilon", "samples", "particles", "wall_time"]]
-    write_text(stage / "generations.csv", pops.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    calibrated = root / "scenarios" / "calibrated"
+    write_text(stage / "generations.csv", generations_csv(folder / HISTORY, first=0))
+    calibrated = root / CALIBRATED.relative_to(ROOT)
     calibrated.mkdir(parents=True, exist_ok=True)
     write_text(calibrated / "params.yaml", text)
     return to_free(folder, spec)
@@ -77,17 +74,17 @@ def run(quick: bool, workers: int | None) -> int:
     from sim.calibrate.run import run_calibration
     from sim.calibrate.spec import load_calibration
 
-    spec = load_calibration(FIRST)
+    spec = load_calibration(CALIBRATION_2017)
     folder = ROOT / "calibrations" / (spec.name + ("-quick" if quick else ""))
-    stats = run_calibration(FIRST, folder, quick=quick, resume=(folder / "calibration.json").is_file(),
-                            workers=workers, progress=True,
+    stats = run_calibration(CALIBRATION_2017, folder, quick=quick,
+                            resume=(folder / "calibration.json").is_file(), workers=workers, progress=True,
                             command=f"python -m tools.calibration --first-stage{' --quick' if quick else ''}")
     print(stats.line())
     if stats.done < stats.generations:
         return 130 if stats.interrupted else 1
     root = folder / "preview" if quick else ROOT  # --quick never touches the shipped files
     free = write_first_stage(folder, root)
-    joint = {p.name for p in load_calibration(ROOT / "experiments" / "calibrate_joint.yaml").priors}
+    joint = {p.name for p in load_calibration(CALIBRATION).priors}
     frees = sorted(joint & {p.name for p in spec.priors})
     print(f"wrote the first stage under {root}; the second stage must free {free or 'no 2017 coefficient'}"
           f" (experiments/calibrate_joint.yaml frees {frees or 'none'})")
