@@ -3,7 +3,8 @@
 Each non-halted unit engages its nearest ISIS cell within ``contact_km`` that holds ground (the
 kind that holds it up, phases/ground.py), else its nearest dispersed cell in range; all attackers
 of a cell fight it together for one day under Deitchman's mixed law
-(``sim.model.laws.lanchester.mixed_law``), with the area-fire coefficient modified by concealment, detection, urban terrain and the channels.
+(``sim.model.laws.lanchester.mixed_law``), with the area-fire coefficient modified by concealment,
+detection, urban terrain and the channels.
 """
 
 from __future__ import annotations
