@@ -28,7 +28,7 @@ SEEDS = range(1, 9)
 #: lesson -> (scenario, the box unticked in B, {outcome: the sign of A - B the lesson states}); an outcome
 #: ending in ``_day`` with a number instead of a sign: A shows that record event before that day.
 LESSONS = {
-    "the line, 2018": ("pockets_2018", "deconfliction", {"incidents": -1, "strikes": +1}),
+    "the line, 2018": ("pockets_2018", "deconfliction", {"incidents": -1}),
     "the race for Mayadin": ("deir_ezzor_2017", "deconfliction", {"incidents": -1, "strikes": +1}),
     "a third party": ("highway_2016", "iranian_intermediary", {"isis_area_final_km2": +1}),
     "the coalition's return": ("resurgence_2020", "coalition_support",
