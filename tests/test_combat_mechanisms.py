@@ -103,3 +103,23 @@ def test_defenders_of_prepared_ground_hold_instead_of_dispersing():
     assert _dispersals(0.0, in_pocket=True) == 0  # held: prepared ground is not abandoned
     assert _dispersals(0.0, in_pocket=False) == 40  # in the open the same cell still slips away
     assert 5 < _dispersals(0.5, in_pocket=True, tries=60) < 55
+
+
+def test_a_held_up_unit_fights_the_cell_that_holds_ground_not_a_nearer_dispersed_one():
+    from sim.model.phases.combat import pair_with_cells
+
+    model = BorderModel(scenario=load_scenario(MINIMAL, {}), rng=3)
+    unit = model.ground_units()[0]
+    x, y = unit.cell.coordinate
+    t = model.theater
+    near, far = model.isis_cells()[:2]
+    far_xy = next((x + d, y) for d in range(1, 10)
+                  if x + d < t.width and 0 < t.km_between(x, y, x + d, y) < model.params.contact_km)
+    near.cell, far.cell = model.grid[(x, y)], model.grid[far_xy]
+    cells = [near, far]
+    near.dispersed, far.dispersed = True, False
+    assert pair_with_cells(model, [unit], cells).tolist() == [1]  # the holding cell, though farther
+    far.dispersed = True
+    assert pair_with_cells(model, [unit], cells).tolist() == [0]  # no holding cell: the nearest
+    near.dispersed, far.dispersed = False, False
+    assert pair_with_cells(model, [unit], cells).tolist() == [0]  # both hold: the nearest

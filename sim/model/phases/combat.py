@@ -1,8 +1,10 @@
 """Phase 5 of the day: ground combat between anti-ISIS units and ISIS cells.
 
-Each non-halted unit engages its nearest ISIS cell within ``contact_km``; all attackers of a cell
-fight it together for one day under Deitchman's mixed law (``sim.model.laws.lanchester.mixed_law``), with the
-area-fire coefficient modified by concealment, detection, urban terrain and the channels.
+Each non-halted unit engages its nearest ISIS cell within ``contact_km`` that holds ground (the
+kind that holds it up, phases/ground.py), else its nearest dispersed cell in range; all attackers
+of a cell fight it together for one day under Deitchman's mixed law
+(``sim.model.laws.lanchester.mixed_law``), with the area-fire coefficient modified by concealment,
+detection, urban terrain and the channels.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def fight_engagements(model: BorderModel) -> None:
     units = [u for u in model.ground_units() if not u.halted and u.strength > 0]
     if not cells or not units:
         return
-    nearest = nearest_within(model.theater, *xy(units), *xy(cells), model.params.contact_km)
+    nearest = pair_with_cells(model, units, cells)
     attackers: dict[int, list[GroundUnit]] = defaultdict(list)  # by cell, in unit order
     for unit, n in zip(units, nearest.tolist(), strict=True):
         if n >= 0:
@@ -43,6 +45,19 @@ def fight_engagements(model: BorderModel) -> None:
             model.today["isis_killed_in_combat"] += cell.strength
             cell.strength = 0.0
             cell.remove()
+
+
+def pair_with_cells(model: BorderModel, units: list[GroundUnit], cells: list[IsisCell]) -> np.ndarray:
+    """The index in ``cells`` each unit engages, -1 for none: its nearest cell within ``contact_km``
+    that holds ground, else its nearest dispersed cell within it. A column fights the position that
+    holds it up, not a remnant hiding beside its road."""
+    km = model.params.contact_km
+    nearest = nearest_within(model.theater, *xy(units), *xy(cells), km)
+    holding = np.array([j for j, c in enumerate(cells) if not c.dispersed], dtype=np.int64)
+    if holding.size == 0:
+        return nearest
+    hold = nearest_within(model.theater, *xy(units), *xy([cells[j] for j in holding]), km)
+    return np.where(hold >= 0, holding[np.maximum(hold, 0)], nearest)
 
 
 def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> None:
