@@ -126,10 +126,12 @@ def test_distance_weighs_targets_by_their_scales():
     events = ("mayadin_taken", "deir_ezzor_city_taken")
     stats = {f"town_events:{e}": 0.0 for e in events} | {f"town_events:{e}:censored": 0.0 for e in events}
     stats |= {"kills_per_strike": 2.0, "isis_fighters_left": 2000.0, "rival_incidents_month": 3.0,
-              "rival_air_incidents_month": 3.0}
+              "rival_air_incidents_month": 3.0, "coalition_strikes_iraq_week": 6.0,
+              "coalition_strikes_syria_week": 3.0}
     assert Distance(spec.targets)(stats) == 0.0  # on the record, below the bound, inside the bracket
     off = stats | {"town_events:mayadin_taken": 14.0, "town_events:deir_ezzor_city_taken": -14.0,
-                   "kills_per_strike": 4.0, "isis_fighters_left": 4000.0, "rival_incidents_month": 3 * 1.6}
+                   "kills_per_strike": 4.0, "isis_fighters_left": 4000.0, "rival_incidents_month": 3 * 1.6,
+                   "coalition_strikes_iraq_week": 6 * 0.6}
     dev = deviations(spec.targets, off)
     assert dev["town_events"] == pytest.approx(1.0)  # a fortnight late and a fortnight early
     uneven = deviations(spec.targets, off | {"town_events:mayadin_taken": 42.0,
@@ -139,7 +141,9 @@ def test_distance_weighs_targets_by_their_scales():
     assert dev["isis_fighters_left"] == pytest.approx(1.0)  # 1,000 above the bracket
     assert dev["rival_incidents_month"] == pytest.approx(1.0)  # 60% off the article's 3 (Poisson spread)
     assert dev["rival_air_incidents_month"] == 0.0
-    assert Distance(spec.targets)(off) == pytest.approx(np.sqrt(4 / len(spec.targets)))
+    assert dev["coalition_strikes_iraq_week"] == pytest.approx(1.0)  # 40% below 001's six
+    assert dev["coalition_strikes_syria_week"] == 0.0
+    assert Distance(spec.targets)(off) == pytest.approx(np.sqrt(5 / len(spec.targets)))
 
 
 def test_a_targets_weight_counts_its_squared_deviation_that_many_times(tmp_path):

@@ -303,7 +303,9 @@ class AirWing(CellAgent):
         where = model.theater.country[target.cell.coordinate]
         model.today["strikes"] += 1
         model.today[f"strikes_{self.wing}"] += 1
-        model.today["strikes_in_iraq" if where == COUNTRY_IRAQ else "strikes_in_syria"] += 1
+        country = "iraq" if where == COUNTRY_IRAQ else "syria"
+        model.today[f"strikes_in_{country}"] += 1
+        model.today[f"strikes_{self.wing}_in_{country}"] += 1
         model.today["isis_killed_by_air"] += killed
         model.today["civilian_harm"] += p.civilian_harm_per_strike * float(
             model.theater.population[target.cell.coordinate]

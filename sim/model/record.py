@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from mesa import DataCollector
 
 from sim import __version__
-from sim.factions import GROUND_FACTIONS
+from sim.factions import AIR_WINGS, GROUND_FACTIONS
 from sim.model.comparison import compare
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ DAILY_COUNTERS = (
     "strikes_coalition",
     "strikes_iraqi",
     "strikes_russian",
+    # each air force's strikes by the country its target stood in (001 splits the coalition's week)
+    *(f"strikes_{wing}_in_{country}" for wing in AIR_WINGS for country in ("iraq", "syria")),
     "civilian_harm",
     "arrests",
     "isis_killed_by_air",
