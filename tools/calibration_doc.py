@@ -159,7 +159,8 @@ def screening_joint_block(table: pd.DataFrame) -> list[str]:
             f"({trajectories * (len(best) + 1)} points, each the calibration's runs per particle), the 2017 "
             "set and the new rules' coefficients over the joint priors, the others at the params file's "
             "values. Each column: mu* on that output as a share of the largest mu* on it; largest: the "
-            "coefficient's largest share over the distance and the nine deviations. A new rule's "
+            f"coefficient's largest share over the distance and the {len(outputs) - 1} targets' deviations. "
+            "A new rule's "
             f"coefficient is calibrated in the second stage when that reaches {JOINT_SHARE:.0%}; a 2017 "
             "coefficient when its first-stage point does not stand for the first-stage posterior.", "",
             "| coefficient | distance | " + " | ".join(o.replace("_", " ") for o in outputs[1:]) +
