@@ -64,8 +64,10 @@ FIXED = {
                            "incidents, whose rates are calibrated; 003's incidents were all in the air",
     "urban_defense_factor": "the defenders' advantage in towns, beside prepared_defense_factor (which "
                             "is calibrated) on the same fire: the record cannot separate the two",
-    "garrison_breakpoint": "held at its declared default by the joint calibration: the joint screening "
-                           "finds little effect on the four patterns",
+    "encircled_will_factor": "held at its declared default by the joint calibration: the joint "
+                             "screening finds little effect on the four patterns",
+    "surrender_share": "held at its declared default by the joint calibration: the joint screening "
+                       "finds little effect on the four patterns",
     "families_will_factor": "held at its declared default by the joint calibration: the joint screening "
                             "finds little effect on the four patterns",
     "raid_rate": "no record counts raids in 2017; its effect on the distance is through the fighters "
