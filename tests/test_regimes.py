@@ -190,8 +190,9 @@ def test_taken_within_target_counts_an_untaken_place_as_the_day_after_the_run():
 def test_the_joint_calibration_file_is_valid():
     spec = load_calibration(ROOT / "experiments" / "calibrate_joint.yaml")
     kinds = {t.kind for t in spec.targets}
-    assert {"record", "taken_within", "weekly_mean", "ratio"} <= kinds
-    assert set(spec.scenarios) == {"autumn_2017", "raqqa", "tal_afar", "insurgency"}
+    assert {"record", "taken_within", "weekly_mean", "ratio", "sum"} <= kinds
+    assert set(spec.scenarios) == {"autumn_2017", "raqqa", "tal_afar", "insurgency", "article_week"}
+    assert spec.scenarios["article_week"].days == 7  # 001's week only: the pockets' later fate is out of sample
 
 
 def test_a_bad_regime_target_is_one_located_line(tmp_path):
