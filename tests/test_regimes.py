@@ -192,7 +192,7 @@ def test_the_joint_calibration_file_is_valid():
     kinds = {t.kind for t in spec.targets}
     assert {"record", "taken_within", "weekly_mean", "ratio", "sum"} <= kinds
     assert set(spec.scenarios) == {"autumn_2017", "raqqa", "tal_afar", "insurgency", "article_week"}
-    assert spec.scenarios["article_week"].days == 7  # 001's week only: the pockets' later fate is out of sample
+    assert spec.scenarios["article_week"].days == 7  # 001's week only (later is out of sample)
 
 
 def test_a_bad_regime_target_is_one_located_line(tmp_path):
