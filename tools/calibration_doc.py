@@ -24,6 +24,9 @@ CALIBRATION_2017 = ROOT / "experiments" / "calibrate_2017.yaml"  # the first cal
 CALIBRATION = ROOT / "experiments" / "calibrate_joint.yaml"  # the one the params file comes from
 JOINT_SHARE = 0.20  # the joint file calibrates a coefficient whose mu* reaches this share somewhere
 SHARE = 0.10  # a coefficient whose mu* is below this share of the largest is left at its default
+#: why a new rule's coefficient is not calibrated by the joint calibration
+HELD_BY_JOINT = ("held at its declared default by the joint calibration: the joint screening finds "
+                 "little effect on the four patterns")
 #: coefficients left out although the screening may rank them: why
 FIXED = {
     "sting_day": "a channel input (000: the sting's date); the sting is off in 2017",
@@ -64,12 +67,9 @@ FIXED = {
                            "incidents, whose rates are calibrated; 003's incidents were all in the air",
     "urban_defense_factor": "the defenders' advantage in towns, beside prepared_defense_factor (which "
                             "is calibrated) on the same fire: the record cannot separate the two",
-    "encircled_will_factor": "held at its declared default by the joint calibration: the joint "
-                             "screening finds little effect on the four patterns",
-    "surrender_share": "held at its declared default by the joint calibration: the joint screening "
-                       "finds little effect on the four patterns",
-    "families_will_factor": "held at its declared default by the joint calibration: the joint screening "
-                            "finds little effect on the four patterns",
+    "encircled_will_factor": HELD_BY_JOINT,
+    "surrender_share": HELD_BY_JOINT,
+    "families_will_factor": HELD_BY_JOINT,
     "raid_rate": "no record counts raids in 2017; its effect on the distance is through the fighters "
                  "it costs the ground forces (see Limitations below)",
 }

@@ -49,14 +49,13 @@ def to_free(folder: Path, spec) -> list[str]:
     return [p.name for p in spec.priors if not off_edges(p, point[p.name], *post.interval(p.name), edge=0.01)]
 
 
-def write_first_stage(folder: Path, root: Path) -> list[str]:
-    """Write a finished first stage from ``folder`` under ``root``; the coefficients the second must free."""
+def write_first_stage(folder: Path, root: Path, spec) -> list[str]:
+    """Write a finished first stage (``spec``) from ``folder`` under ``root``; the coefficients the
+    second must free."""
     from sim.calibrate.run import HISTORY
-    from sim.calibrate.spec import load_calibration
     from sim.outputs import write_text
     from tools.calibration import generations_csv
 
-    spec = load_calibration(CALIBRATION_2017)
     stage = root / STAGE_2017.relative_to(ROOT)
     stage.mkdir(parents=True, exist_ok=True)
     text = (folder / "params.yaml").read_text(encoding="utf-8")
@@ -83,7 +82,7 @@ def run(quick: bool, workers: int | None) -> int:
     if stats.done < stats.generations:
         return 130 if stats.interrupted else 1
     root = folder / "preview" if quick else ROOT  # --quick never touches the shipped files
-    free = write_first_stage(folder, root)
+    free = write_first_stage(folder, root, spec)
     joint = {p.name for p in load_calibration(CALIBRATION).priors}
     frees = sorted(joint & {p.name for p in spec.priors})
     print(f"wrote the first stage under {root}; the second stage must free {free or 'no 2017 coefficient'}"

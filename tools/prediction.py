@@ -5,12 +5,12 @@
     .venv/bin/python -m tools.prediction --quick   # 3 x 2 short runs of each (a test of the command)
 
 A third of the runs use the calibrated coefficients (the params file every scenario extends), a
-third draw the second stage's seven coefficients from its posterior, one particle per run
+third draw the second stage's coefficients from its posterior, one particle per run
 (sim.calibrate.posterior.draw_particles), and a third also draw the first stage's nineteen from the
 first stage's posterior (docs/calibration/stage_2017/posterior.csv), each stage's particle drawn on
 its own: the second stage's posterior is conditional on the first stage's point, so pairing them
 ignores how the two depend on each other, but it carries the 2017 uncertainty that the second
-stage's draws leave out (the seven act on sieges, collapses and insurgents, not on the 2018
+stage's draws leave out (those act on sieges, collapses and insurgents, not on the 2018
 pockets). Seeds are the sweep's replication seeds of seed
 2018. Nothing here reads an outcome after 1 May 2018: the prediction is made before it is checked.
 Writes docs/validation/prediction.csv, prediction_2020.csv and their blocks of docs/validation.md.
@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tools.calibration_doc import STAGE_2017
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "validation.md"
 CSV = ROOT / "docs" / "validation" / "prediction.csv"
@@ -36,7 +38,7 @@ MONTHS_2020 = (("January", 1, 26), ("February", 27, 55), ("March", 56, 86), ("Ap
 ISIS_SHARE = (0.6, 0.9)
 SEED, RUNS, DAYS = 2018, 20, 300
 #: The first stage's posterior (its particles vary the nineteen 2017 coefficients).
-FIRST_STAGE = ROOT / "docs" / "calibration" / "stage_2017" / "posterior.csv"
+FIRST_STAGE = STAGE_2017 / "posterior.csv"
 #: What each kind of run is called in the tables, in their order.
 LABELS = {"median": "calibrated (params file)", "posterior": "posterior draws, second stage",
           "both": "posterior draws, both stages"}

@@ -51,13 +51,8 @@ def pair_with_cells(model: BorderModel, units: list[GroundUnit], cells: list[Isi
     """The index in ``cells`` each unit engages, -1 for none: its nearest cell within ``contact_km``
     that holds ground, else its nearest dispersed cell within it. A column fights the position that
     holds it up, not a remnant hiding beside its road."""
-    km = model.params.contact_km
-    nearest = nearest_within(model.theater, *xy(units), *xy(cells), km)
-    holding = np.array([j for j, c in enumerate(cells) if not c.dispersed], dtype=np.int64)
-    if holding.size == 0:
-        return nearest
-    hold = nearest_within(model.theater, *xy(units), *xy([cells[j] for j in holding]), km)
-    return np.where(hold >= 0, holding[np.maximum(hold, 0)], nearest)
+    holding = np.array([not c.dispersed for c in cells], dtype=bool)
+    return nearest_within(model.theater, *xy(units), *xy(cells), model.params.contact_km, preferred=holding)
 
 
 def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> None:
