@@ -96,8 +96,9 @@ class Params(BaseModel):
         100,
         "fighters/km2",
         "Force to space for the defender: a cell holds a disk of strength / this many km2 (its radius "
-        "capped at isis_hold_radius_km), so a remnant holds less ground than a full cell (0: every "
-        "cell holds the full radius)",
+        "capped at isis_hold_radius_km), so a remnant holds less ground than a full cell, and one "
+        "with fewer fighters than this density times the area of its grid cell holds none: it goes "
+        "to ground (0: every cell holds the full radius)",
     )
     readiness_recovery: float = _p(0.04, 0, 1, "1/day", "Daily readiness recovery toward 1")
     readiness_loss_per_casualty_share: float = _p(

@@ -5,9 +5,10 @@ unheld (built-up cells only within ``urban_control_radius_km``: a town is taken 
 unless an ISIS cell that holds ground stands within its hold radius of them (presence =
 disks around non-dispersed ISIS agents: ``isis_hold_radius_km``, or less for a small cell when
 ``isis_hold_fighters_per_km2`` is set, ``hold_radius_km``). Each such ISIS cell holds
-the cell it stands on unless an enemy unit stands there too. Dispersed cells hide and hold
-nothing, so a cell on the run leaves no trail of territory. Cells held by the other anti-ISIS
-camps are never taken over.
+the cell it stands on unless an enemy unit stands there too, and a remnant with fewer fighters than
+that density needs for the cell it stands on goes to ground first (``go_to_ground``). Dispersed
+cells hide and hold nothing, so a cell on the run leaves no trail of territory. Cells held by the
+other anti-ISIS camps are never taken over.
 """
 
 from __future__ import annotations
@@ -81,8 +82,26 @@ def hold_radius_km(strength: float, p) -> float:
     return min(p.isis_hold_radius_km, math.floor(2 * radius) / 2)
 
 
+def go_to_ground(model: BorderModel) -> None:
+    """Remnants too small to hold the cell they stand on go to ground (force to space, its floor).
+
+    With ``isis_hold_fighters_per_km2`` = d > 0, a cell holding ground with fewer than d x the area
+    of its grid cell fighters is dispersed, as a cell on the run: it hides and holds nothing
+    (``IsisCell.act`` lets it regroup only when quiet, and it goes to ground again while it stays
+    that small). A garrison ordered to stand holds its ground to the last fighter."""
+    d = model.params.isis_hold_fighters_per_km2
+    if d <= 0:
+        return
+    area = model.theater.cell_area_km2
+    for cell in model.isis_cells():
+        if not cell.dispersed and not cell.stands() and cell.strength < d * area[cell.cell.coordinate]:
+            cell.dispersed = True
+
+
 def update_control_and_pockets(model: BorderModel) -> None:
-    """The day's last phase: control follows presence, then pockets are measured, units recover."""
+    """The day's last phase: remnants go to ground, control follows presence, then pockets are
+    measured, units recover."""
+    go_to_ground(model)
     update_control(model)
     held = model.control == CONTROL_ISIS
     labels, count = pockets.label_components(held)
