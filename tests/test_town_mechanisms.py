@@ -16,7 +16,7 @@ from sim.errors import ScenarioError
 from sim.factions import CONTROL_IRAQ, CONTROL_ISIS
 from sim.geography import TERRAIN_URBAN
 from sim.model import BorderModel
-from sim.model.phases.control import hold_radius_km, update_control
+from sim.model.phases.control import go_to_ground, hold_radius_km, update_control, update_control_and_pockets
 from sim.model.phases.isis import isis_picture
 from sim.scenario import load_scenario
 from sim.scenario.params import Params
@@ -98,6 +98,42 @@ def test_a_remnant_cannot_keep_a_unit_from_clearing_ground_a_full_cell_holds():
 
     assert not cleared(200.0)  # holds 8 km around it
     assert cleared(5.0)        # holds about a km: the unit's own cell is cleared
+
+
+def _remnant_model(density: float, strength: float, seed: int = 2):
+    """One ISIS cell of ``strength`` alone in the minimal scenario, no unit near it."""
+    scenario = load_scenario(MINIMAL, {"params.isis_hold_fighters_per_km2": density})
+    model = BorderModel(scenario=scenario, rng=seed)
+    cell, *others = model.isis_cells()
+    for other in others:
+        other.remove()
+    cell.strength = strength
+    return model, cell
+
+
+@pytest.mark.parametrize(("share", "holds"), [(1.01, True), (0.99, False)])
+def test_a_remnant_too_small_for_its_cell_goes_to_ground_and_holds_nothing(share, holds):
+    model, cell = _remnant_model(density=1.0, strength=0.0)
+    here = cell.cell.coordinate
+    floor = 1.0 * model.theater.cell_area_km2[here]  # fighters that hold one cell at this density
+    assert 15 < floor < 30  # a 0.05-degree cell on the Euphrates is about 25 km2
+    cell.strength = floor * share
+    unit = model.ground_units()[0]
+    unit.cell = model.grid[(here[0] + 1, here[1])]  # one cell east, within its control radius
+    update_control_and_pockets(model)
+    assert cell.dispersed is not holds
+    assert bool(model.control[here] == CONTROL_ISIS) is holds  # gone to ground, it holds nothing
+
+
+def test_without_a_density_and_for_a_garrison_ordered_to_stand_no_remnant_goes_to_ground():
+    model, cell = _remnant_model(density=0.0, strength=2.0)
+    go_to_ground(model)
+    assert not cell.dispersed  # the rule reads the density: without one every cell holds its ground
+    model, cell = _remnant_model(density=1.0, strength=2.0)
+    cell.garrison = type("Stated", (), {"order_to_stand": True})()
+    assert cell.stands()
+    update_control_and_pockets(model)
+    assert not cell.dispersed and model.control[cell.cell.coordinate] == CONTROL_ISIS  # to the last fighter
 
 
 # ---------------------------------------------------------------- an operation's stages
