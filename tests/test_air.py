@@ -65,8 +65,11 @@ def test_the_share_moves_the_coalitions_strikes_between_countries():
     (iraq_all, syria_all), (iraq_none, syria_none) = strikes_in_iraq("1.0"), strikes_in_iraq("0.0")
     assert iraq_all > 3 * max(iraq_none, 1.0)
     # a sortie for a country where no cell has been found today goes to the other one, so even a
-    # share of 1 leaves the coalition striking Syria on the days nothing is found in Iraq
-    assert syria_none > 2 * max(syria_all, 1.0)
+    # share of 1 leaves the coalition striking Syria on the days nothing is found in Iraq (about
+    # half its strikes on these seeds, where the Iraqi remnants are often hidden); at a share of 0
+    # Syria takes all but a few
+    syria_share = (syria_all / (iraq_all + syria_all), syria_none / (iraq_none + syria_none))
+    assert syria_share[1] > 0.9 and syria_share[1] > syria_share[0] + 0.25
 
 
 @pytest.mark.parametrize("bad", ["1.5", "-0.1", "'half'"])
