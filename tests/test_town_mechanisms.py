@@ -19,6 +19,7 @@ from sim.model import BorderModel
 from sim.model.phases.control import go_to_ground, hold_radius_km, update_control, update_control_and_pockets
 from sim.model.phases.isis import isis_picture
 from sim.scenario import load_scenario
+from sim.scenario.model import Garrison
 from sim.scenario.params import Params
 
 MINIMAL = Path(__file__).resolve().parent / "data" / "scenarios" / "minimal.yaml"
@@ -130,7 +131,7 @@ def test_without_a_density_and_for_a_garrison_ordered_to_stand_no_remnant_goes_t
     go_to_ground(model)
     assert not cell.dispersed  # the rule reads the density: without one every cell holds its ground
     model, cell = _remnant_model(density=1.0, strength=2.0)
-    cell.garrison = type("Stated", (), {"order_to_stand": True})()
+    cell.garrison = Garrison(order_to_stand=True)
     assert cell.stands()
     update_control_and_pockets(model)
     assert not cell.dispersed and model.control[cell.cell.coordinate] == CONTROL_ISIS  # to the last fighter
