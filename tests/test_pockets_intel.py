@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.model.laws.detection import detection_probability, ground_hazard, pool_detections
+from sim.model.laws.detection import detection_probability, ground_hazard, ground_hazards, pool_detections
 from sim.model.laws.pockets import label_components, match_components, pocket_areas
 
 
@@ -44,6 +44,20 @@ def test_ground_hazard_decays_with_distance():
     h = ground_hazard(np.array([[0.0, 12.0], [100.0, 100.0]]), 0.8, 12.0)
     assert h[0] == pytest.approx(0.8 * (1 + np.exp(-1)))
     assert h[1] < 0.01
+
+
+def test_ground_hazards_of_groups_are_each_groups_ground_hazard_to_the_bit():
+    """The intelligence phase takes every camp's hazard at once; each column must be the law of its
+    own units' columns exactly (the same floats), an empty group zero."""
+    rng = np.random.default_rng(3)
+    km = rng.uniform(0, 80, (7, 9))
+    groups = [[0, 3, 4], [], [1, 2, 5, 6, 7, 8]]
+    got = ground_hazards(km, groups, 0.7, 15.0)
+    assert got.shape == (7, 3)
+    for g, cols in enumerate(groups):
+        want = ground_hazard(km[:, cols], 0.7, 15.0)
+        assert got[:, g].tolist() == want.tolist()
+    assert not got[:, 1].any()
 
 
 def test_pooling_is_transitive_and_only_between_joined_camps():

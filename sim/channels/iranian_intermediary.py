@@ -52,7 +52,7 @@ class IranianIntermediary(Channel):
         if self.objective is None or unit.faction not in _SYNCHRONISED:
             return None
         ox, oy = self.objective
-        x, y = unit.cell.coordinate
+        x, y = unit.pos
         km = model.pairwise_km(np.array([x]), np.array([y]), np.array([ox]), np.array([oy]))
         return self.objective if km[0, 0] <= model.params.sync_radius_km else None
 

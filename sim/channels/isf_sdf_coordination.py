@@ -33,7 +33,7 @@ class IsfSdfCoordination(Channel):
             return 1.0
         country = model.theater.country
         across = (
-            country[cell.cell.coordinate] == COUNTRY_SYRIA
-            and country[target.cell.coordinate] == COUNTRY_IRAQ
+            country[cell.pos] == COUNTRY_SYRIA
+            and country[target.pos] == COUNTRY_IRAQ
         )
         return model.params.border_seal_raid_factor if across else 1.0

@@ -24,7 +24,21 @@ if TYPE_CHECKING:
 _NEIGHBOUR_STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
-class GroundUnit(CellAgent):
+class PlacedAgent(CellAgent):
+    """A Mesa CellAgent whose ``pos`` is its cell's coordinate (None once removed), kept as the cell
+    changes: the phases read every agent's coordinate several times a day, as one attribute."""
+
+    @property
+    def cell(self):
+        return self._mesa_cell
+
+    @cell.setter
+    def cell(self, cell) -> None:
+        CellAgent.cell.fset(self, cell)
+        self.pos = None if cell is None else cell.coordinate
+
+
+class GroundUnit(PlacedAgent):
     """An ISF, PMF, SDF or SAA formation; its faction record says which camp it serves."""
 
     def __init__(
@@ -67,7 +81,7 @@ class GroundUnit(CellAgent):
         carries over while advancing, so a slow crossing (a river) takes several days.
         """
         model = self.model
-        if self.halted or picture.in_contact(self.cell.coordinate):
+        if self.halted or picture.in_contact(self.pos):
             self.posture = "halted" if self.halted else "engaged"
             self.move_credit_km = 0.0
             return
@@ -80,7 +94,7 @@ class GroundUnit(CellAgent):
         p = model.params
         self.move_credit_km += p.advance_km_per_day * self.readiness
         area = picture.operating[self.faction]
-        here = start = self.cell.coordinate
+        here = start = self.pos
         while True:  # walk by coordinate; the unit enters its Mesa cell once, where the day's walk ends
             step = _best_step(model, here, target, area, p, avoid=self.trail)
             if step is None or step[1] > self.move_credit_km:
@@ -100,7 +114,7 @@ class GroundUnit(CellAgent):
             target = channel.ground_target(model, self)
             if target is not None:
                 return target
-        x, y = self.cell.coordinate
+        x, y = self.pos
         if self.objective is not None:
             km = model.theater.km_between(x, y, *self.objective)
             if km > model.params.control_radius_km or model.control[self.objective] == CONTROL_ISIS:
@@ -133,7 +147,7 @@ class GroundUnit(CellAgent):
         self.readiness += (1.0 - self.readiness) * self.model.params.readiness_recovery
 
 
-class IsisCell(CellAgent):
+class IsisCell(PlacedAgent):
     """An ISIS cell: fighters, concealment (how hard it is to find) and cohesion (command).
 
     A dispersed cell hides in the desert and holds no ground until it has been left alone for
@@ -177,7 +191,7 @@ class IsisCell(CellAgent):
             self.disperse(picture)
         elif pressure == 0.0:
             self.reinforce_neighbour(picture)
-        if self.dispersed and model.theater.terrain[self.cell.coordinate] == TERRAIN_DESERT:
+        if self.dispersed and model.theater.terrain[self.pos] == TERRAIN_DESERT:
             self.concealment = min(0.95, self.concealment + p.concealment_gain_dispersed)
         if not self.insurgent:  # insurgent cells attack in sim/model/phases/insurgency.py
             self.raid(picture)
@@ -189,7 +203,7 @@ class IsisCell(CellAgent):
         away = self._escape_target(picture)
         if away is None:
             return
-        start = self.cell.coordinate
+        start = self.pos
         budget = p.isis_move_km_per_day
         allowed = picture.areas.isis_allowed(start)
         here = start
@@ -218,7 +232,7 @@ class IsisCell(CellAgent):
     def raid(self, picture: IsisPicture) -> None:
         """Raid the nearest enemy unit within range; hazard raid_rate * cohesion * channel factors."""
         model, p = self.model, self.model.params
-        target = picture.raid_target(self.cell.coordinate)
+        target = picture.raid_target(self.pos)
         if target is None:
             return
         factor = math.prod(ch.raid_factor(model, self, target) for ch in model.channels_with("raid_factor"))
@@ -238,10 +252,10 @@ class IsisCell(CellAgent):
         model.losses[target.faction] += lost
         model.today["raids"] += 1
         country = model.theater.country
-        if country[self.cell.coordinate] == COUNTRY_SYRIA and country[target.cell.coordinate] == COUNTRY_IRAQ:
+        if country[self.pos] == COUNTRY_SYRIA and country[target.pos] == COUNTRY_IRAQ:
             model.today["raids_into_iraq"] += 1
         model.today["civilian_harm"] += p.raid_civilian_harm * (
-            1.0 + model.theater.population[target.cell.coordinate]
+            1.0 + model.theater.population[target.pos]
         )
 
     def _escape_target(self, picture: IsisPicture) -> tuple[int, int] | None:
@@ -249,7 +263,7 @@ class IsisCell(CellAgent):
         model = self.model
         if not picture.units:
             return None
-        x, y = self.cell.coordinate
+        x, y = self.pos
         i = int(np.argmin(model.km_from(x, y, picture.ux, picture.uy)))
         dx, dy = x - picture.ux[i], y - picture.uy[i]
         norm = math.hypot(dx, dy) or 1.0
@@ -259,7 +273,7 @@ class IsisCell(CellAgent):
         return tx, ty
 
 
-class AirWing(CellAgent):
+class AirWing(PlacedAgent):
     """An air wing flying from its bases; its sorties go to detected targets in its strike zone."""
 
     def __init__(self, model: BorderModel, cell, *, wing: str, sorties_per_day: float, base_km: np.ndarray):
@@ -270,6 +284,15 @@ class AirWing(CellAgent):
         self.sorties_per_day = float(sorties_per_day)
         self.base_km = base_km  # distance of every cell from the nearest base
         self.grounded_until = -1
+        self._in_range: dict[float, np.ndarray] = {}
+
+    def in_range(self, range_km: float) -> np.ndarray:
+        """Bool (width, height): the cells within ``range_km`` of a base (read-only, kept per range)."""
+        if range_km not in self._in_range:
+            mask = self.base_km <= range_km
+            mask.flags.writeable = False
+            self._in_range[range_km] = mask
+        return self._in_range[range_km]
 
     def fly(self, picture: AirPicture) -> None:
         """Draw today's sorties (Poisson); each picks a country, then a detected target, big cells first."""
@@ -300,7 +323,7 @@ class AirWing(CellAgent):
         model, p = self.model, self.model.params
         killed = min(float(rng.poisson(target.strength * p.strike_kill_fraction)), target.strength)
         target.strength -= killed
-        where = model.theater.country[target.cell.coordinate]
+        where = model.theater.country[target.pos]
         model.today["strikes"] += 1
         model.today[f"strikes_{self.wing}"] += 1
         country = "iraq" if where == COUNTRY_IRAQ else "syria"
@@ -308,7 +331,7 @@ class AirWing(CellAgent):
         model.today[f"strikes_{self.wing}_in_{country}"] += 1
         model.today["isis_killed_by_air"] += killed
         model.today["civilian_harm"] += p.civilian_harm_per_strike * float(
-            model.theater.population[target.cell.coordinate]
+            model.theater.population[target.pos]
         )
 
     def _country_pool(self, targets: list[IsisCell], rng: np.random.Generator) -> list[IsisCell]:
@@ -322,7 +345,7 @@ class AirWing(CellAgent):
         if share is None:
             return targets
         country = self.model.theater.country
-        in_iraq = [country[c.cell.coordinate] == COUNTRY_IRAQ for c in targets]
+        in_iraq = [country[c.pos] == COUNTRY_IRAQ for c in targets]
         if all(in_iraq) or not any(in_iraq):
             return targets
         to_iraq = bool(rng.random() < share)
@@ -356,7 +379,7 @@ def _best_step(
     kx, ky = t.km_per_row[y0], t.km_per_cell_y
     hypot = math.hypot
     here_d = hypot((tx - x0) * kx, (ty - y0) * ky)
-    best, best_d, open_ = None, here_d, []
+    best, best_d = None, here_d
     for dx, dy in _NEIGHBOUR_STEPS:
         x, y = x0 + dx, y0 + dy
         if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
@@ -364,12 +387,15 @@ def _best_step(
         d = hypot((tx - x) * kx, (ty - y) * ky)
         if d < best_d:
             best, best_d = (x, y), d
-        open_.append((x, y, d))
     if best is None:  # no neighbour is closer: the closest one off the trail (the first of equals)
         if not avoid or here_d == 0:
             return None
         detour_d = math.inf
-        for x, y, d in open_:
+        for dx, dy in _NEIGHBOUR_STEPS:  # the same neighbours in the same order, measured again
+            x, y = x0 + dx, y0 + dy
+            if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
+                continue
+            d = hypot((tx - x) * kx, (ty - y) * ky)
             if d < detour_d and (x, y) not in avoid:
                 best, detour_d = (x, y), d
         if best is None:

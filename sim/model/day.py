@@ -68,7 +68,7 @@ class AirPicture:
         j = CAMPS.index(camp)
         zone = self.zones[wing]
         return [c for c, seen in self.sightings.seen.items()
-                if seen[j] and zone[c.cell.coordinate] and c.strength >= 1.0]
+                if seen[j] and zone[c.pos] and c.strength >= 1.0]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ class GroundPicture:
     held: tuple[np.ndarray, np.ndarray]  # ISIS-held cells today, in np.nonzero's order
     operating: Mapping[str, np.ndarray]  # faction -> cells its units may enter
     pocket_masks: Mapping[str, np.ndarray]
-    starts: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64),) * 2  # units' cells, phase start
+    starts: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # faction -> its
+    # units' cells when the phase began
     _ground: dict = field(default_factory=dict, compare=False, repr=False)
     _nearest: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -98,8 +99,9 @@ class GroundPicture:
         neighbours are all in the set is never the nearest (the neighbour toward the point is strictly
         nearer), so the nearest cells, ties included, are on the edge, in the same order. A point
         inside the set is its own nearest cell. Units ask from where they stood when the phase began
-        (a unit chooses before it walks), so the answer is computed for all of their cells at once
-        the first time a (faction, pocket) is asked, with the same floats as one point at a time.
+        (a unit chooses before it walks), so the answer is computed for the cells of all units of
+        ``faction`` at once the first time a (faction, pocket) is asked, with the same floats as one
+        point at a time.
         """
         xs, ys, edge, inside = self._edge_of_ground(faction, pocket)
         if xs.size == 0:
@@ -108,9 +110,9 @@ class GroundPicture:
             return x, y
         key = (faction, pocket)
         if key not in self._nearest:
-            sx, sy = self.starts
             found = {}
-            if sx.size:
+            if faction in self.starts:
+                sx, sy = self.starts[faction]
                 nearest = np.argmin(pairwise_km(self.theater, sx, sy, *edge), axis=1)
                 ex, ey = edge[0][nearest].tolist(), edge[1][nearest].tolist()
                 found = dict(zip(zip(sx.tolist(), sy.tolist(), strict=True), zip(ex, ey, strict=True),
@@ -162,16 +164,19 @@ class IsisPicture:
             self._raids.update(self.raid_targets(np.array([here[0]]), np.array([here[1]])))
         return self._raids[here]
 
-    def raid_targets(self, cx: np.ndarray, cy: np.ndarray) -> dict[tuple[int, int], GroundUnit | None]:
-        """The raid target of a cell standing at each (cx, cy), by coordinate."""
+    def raid_targets(self, cx: np.ndarray, cy: np.ndarray,
+                     km: np.ndarray | None = None) -> dict[tuple[int, int], GroundUnit | None]:
+        """The raid target of a cell standing at each (cx, cy), by coordinate (``km``: the points by the
+        units, if the caller has it)."""
         cells = list(zip(cx.tolist(), cy.tolist(), strict=True))
         if not self.units:
             return dict.fromkeys(cells)
-        nearest = nearest_within(self.theater, cx, cy, self.ux, self.uy, self.raid_range_km, self.is_iraqi)
+        nearest = nearest_within(self.theater, cx, cy, self.ux, self.uy, self.raid_range_km, self.is_iraqi,
+                                 km=km)
         return dict(zip(cells, (self.units[k] if k >= 0 else None for k in nearest.tolist()), strict=True))
 
 
 def on_prepared_ground(model: BorderModel, cell: IsisCell) -> bool:
     """A cell that holds ground (not dispersed) inside a pocket, ground ISIS held at the start."""
-    x, y = cell.cell.coordinate
+    x, y = cell.pos
     return not cell.dispersed and bool(model.pocket_union[x, y])

@@ -28,6 +28,19 @@ def ground_hazard(
     return detect_ground * np.exp(-distance_km / sensor_range_km).sum(axis=1)
 
 
+def ground_hazards(
+    distance_km: np.ndarray, columns: Sequence[Sequence[int]], detect_ground: float, sensor_range_km: float
+) -> np.ndarray:
+    """``ground_hazard`` for several groups of units at once: (cells, groups), group g summing the
+    columns ``columns[g]`` of ``distance_km``; each exponential is taken once, the same floats."""
+    near = np.exp(-distance_km / sensor_range_km)
+    out = np.zeros((distance_km.shape[0], len(columns)))
+    for g, cols in enumerate(columns):
+        if len(cols):
+            out[:, g] = detect_ground * near[:, cols].sum(axis=1)
+    return out
+
+
 def detection_probability(
     hazard: np.ndarray, concealment: np.ndarray, visibility: np.ndarray
 ) -> np.ndarray:
@@ -46,6 +59,7 @@ def pool_detections(
             groups[camp] = merged
     pooled = detected.copy()
     for j, camp in enumerate(camps):
-        members = [camps.index(other) for other in groups[camp]]
-        pooled[:, j] = detected[:, members].any(axis=1)
+        if len(groups[camp]) > 1:  # a camp on its own keeps its own column
+            members = [camps.index(other) for other in groups[camp]]
+            pooled[:, j] = detected[:, members].any(axis=1)
     return pooled

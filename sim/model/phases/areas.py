@@ -2,7 +2,8 @@
 
 Built once a day after the channel events (``build_areas``): base areas (sim.model.space.zones)
 widened, then narrowed, by the channels' hooks. The result is a frozen picture that the later phases
-read; nothing in it changes during the day.
+read; nothing in it changes during the day, and no phase writes into it (an area no channel changes is
+the theater's own read-only mask).
 """
 
 from __future__ import annotations
@@ -20,29 +21,33 @@ if TYPE_CHECKING:
 
 
 def _combine(base: np.ndarray, widen, narrow) -> np.ndarray:
+    """``base`` | every widening & ~every narrowing; ``base`` itself (read-only, shared) when no
+    channel changes it."""
+    widen = [extra for extra in widen if extra is not None]
+    narrow = [cut for cut in narrow if cut is not None]
+    if not widen and not narrow:
+        return base
     area = base.copy()
     for extra in widen:
-        if extra is not None:
-            area |= extra
+        area |= extra
     for cut in narrow:
-        if cut is not None:
-            area &= ~cut
+        area &= ~cut
     return area
 
 
 def build_areas(model: BorderModel) -> Areas:
-    channels = model.channels
+    hooked = model.channels_with
     operating = {
         f: _combine(zones.base_operating_area(model, f),
-                    [c.widen_operating_area(model, f) for c in channels],
-                    [c.narrow_operating_area(model, f) for c in channels])
+                    [c.widen_operating_area(model, f) for c in hooked("widen_operating_area")],
+                    [c.narrow_operating_area(model, f) for c in hooked("narrow_operating_area")])
         for f in GROUND_FACTIONS
     }
     strike = {}
     for wing in model.air_wings():
         zone = _combine(zones.base_strike_zone(model, wing.wing),
-                        [c.widen_strike_zone(model, wing.wing) for c in channels],
-                        [c.narrow_strike_zone(model, wing.wing) for c in channels])
-        strike[wing.wing] = zone & (wing.base_km <= model.params.air_range_km)
-    barriers = tuple(b for b in (c.isis_barrier(model) for c in channels) if b is not None)
+                        [c.widen_strike_zone(model, wing.wing) for c in hooked("widen_strike_zone")],
+                        [c.narrow_strike_zone(model, wing.wing) for c in hooked("narrow_strike_zone")])
+        strike[wing.wing] = zone & wing.in_range(model.params.air_range_km)
+    barriers = tuple(b for b in (c.isis_barrier(model) for c in hooked("isis_barrier")) if b is not None)
     return Areas(operating, strike, barriers, model.theater.land)

@@ -72,7 +72,7 @@ def engage(model: BorderModel, cell: IsisCell, attackers: list[GroundUnit]) -> N
     a = lanchester.area_fire_coefficient(
         p.area_fire,
         cell.concealment,
-        urban=model.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN,
+        urban=model.theater.terrain[cell.pos] == TERRAIN_URBAN,
         urban_defense_factor=p.urban_defense_factor,
         detected=detected,
         detected_bonus=p.detected_fire_bonus,

@@ -42,7 +42,7 @@ def update_control(model: BorderModel) -> None:
     flat = control.reshape(-1)  # a view: writes reach the layer
     presence = np.zeros(flat.size, dtype=bool)
     if cells:
-        presence[np.concatenate([t.disk_cells(*c.cell.coordinate, hold_radius_km(c.strength, p))
+        presence[np.concatenate([t.disk_cells(*c.pos, hold_radius_km(c.strength, p))
                                  for c in cells])] = True
     # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
     # from then on, which no unit may take.
@@ -53,20 +53,20 @@ def update_control(model: BorderModel) -> None:
         urban = (t.terrain == TERRAIN_URBAN).reshape(-1)
         reach = ((p.control_radius_km, takeable & ~urban), (p.urban_control_radius_km, takeable & urban))
     units = [u for u in model.ground_units() if u.strength > 0]
-    occupied = {u.cell.coordinate for u in units}
+    occupied = {u.pos for u in units}
     active = [u for u in units if not u.halted]
     if active:
         codes = np.array([GROUND_FACTIONS[u.faction].control for u in active], dtype=control.dtype)
         for radius, open_to in reach:  # the reaches' cells are disjoint: neither can take the other's
-            disks = [t.disk_cells(*u.cell.coordinate, radius) for u in active]
+            disks = [t.disk_cells(*u.pos, radius) for u in active]
             where = np.concatenate(disks)
             owner = np.repeat(np.arange(len(active)), [len(d) for d in disks])
             keep = open_to[where]
             taken, first = np.unique(where[keep], return_index=True)  # stable: the first unit in order
             flat[taken] = codes[owner[keep][first]]
     for cell in cells:
-        if cell.cell.coordinate not in occupied:
-            control[cell.cell.coordinate] = CONTROL_ISIS
+        if cell.pos not in occupied:
+            control[cell.pos] = CONTROL_ISIS
 
 
 def hold_radius_km(strength: float, p) -> float:
@@ -94,7 +94,7 @@ def go_to_ground(model: BorderModel) -> None:
         return
     area = model.theater.cell_area_km2
     for cell in model.isis_cells():
-        if not cell.dispersed and not cell.stands() and cell.strength < d * area[cell.cell.coordinate]:
+        if not cell.dispersed and not cell.stands() and cell.strength < d * area[cell.pos]:
             cell.dispersed = True
 
 
@@ -111,7 +111,7 @@ def update_control_and_pockets(model: BorderModel) -> None:
     )
     fighters = np.zeros(len(model.pocket_names) + 1)
     for cell in model.isis_cells():
-        slot = owner[labels[cell.cell.coordinate]]
+        slot = owner[labels[cell.pos]]
         fighters[len(model.pocket_names) if slot < 0 else slot] += cell.strength
     model.pocket_fighters = fighters
     model.isis_km2 = float((model.theater.cell_area_km2 * held).sum())

@@ -96,7 +96,7 @@ class AirFriction:
         self._near: dict[tuple[str, tuple[int, int]], bool] = {}
 
     def __call__(self, model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator) -> bool:
-        key = (wing.camp, target.cell.coordinate)
+        key = (wing.camp, target.pos)
         if key not in self._near:
             self._near[key] = near_rival(model, *key)
         return self._near[key] and _incident(model, wing, rng)
@@ -106,7 +106,7 @@ def air_incident(
     model: BorderModel, wing: AirWing, target: IsisCell, rng: np.random.Generator
 ) -> bool:
     """A strike near the rival camp's ground forces may end in an incident; True if it did."""
-    return near_rival(model, wing.camp, target.cell.coordinate) and _incident(model, wing, rng)
+    return near_rival(model, wing.camp, target.pos) and _incident(model, wing, rng)
 
 
 def _incident(model: BorderModel, wing: AirWing, rng: np.random.Generator) -> bool:

@@ -47,7 +47,7 @@ _EIGHT = np.ones((3, 3), dtype=bool)
 
 def engaged_cap(model: BorderModel, cell: IsisCell) -> float:
     """At most this many attacking fighters engage ``cell`` today (infinite unless it stands in a town)."""
-    if cell.stands() and model.theater.terrain[cell.cell.coordinate] == TERRAIN_URBAN:
+    if cell.stands() and model.theater.terrain[cell.pos] == TERRAIN_URBAN:
         return model.params.close_quarters_fighters
     return math.inf
 

@@ -29,10 +29,14 @@ def holding_ground(model: BorderModel) -> list:
 
 
 def ground_picture(model: BorderModel) -> GroundPicture:
+    by_faction: dict[str, list[GroundUnit]] = {}
+    for unit in model.ground_units():
+        by_faction.setdefault(unit.faction, []).append(unit)
     return GroundPicture(
         model.theater, near_any(model.theater, *xy(holding_ground(model)), model.params.contact_km),
         np.nonzero(model.control == CONTROL_ISIS), model.areas.operating,
-        dict(zip(model.pocket_names, model.pocket_masks, strict=True)), xy(model.ground_units()),
+        dict(zip(model.pocket_names, model.pocket_masks, strict=True)),
+        {faction: xy(units) for faction, units in by_faction.items()},
     )
 
 

@@ -28,18 +28,16 @@ def gather_intelligence(model: BorderModel, areas: Areas, rng: np.random.Generat
     visibility = np.array([p.visibility_desert, p.visibility_valley, p.visibility_urban])
     vis = visibility[model.theater.terrain[cx, cy]]
     concealment = np.array([c.concealment for c in cells])
-    hazard = np.zeros((len(cells), len(CAMPS)))
     units = [u for u in model.ground_units() if u.strength > 0]
-    camp_of = np.array([u.camp for u in units], dtype=object)
     km = model.pairwise_km(cx, cy, *xy(units))  # every unit's column, then each camp's columns in order
+    columns = [[k for k, u in enumerate(units) if u.camp == camp] for camp in CAMPS]
+    hazard = detection.ground_hazards(km, columns, p.detect_ground, p.sensor_range_km)
     for j, camp in enumerate(CAMPS):
         watched = np.zeros(len(cells), dtype=bool)
         for wing in model.air_wings():
             if wing.camp == camp and wing.sorties_per_day > 0:
                 watched |= areas.strike[wing.wing][cx, cy]
-        hazard[:, j] = p.detect_air_isr * watched + detection.ground_hazard(
-            km[:, camp_of == camp], p.detect_ground, p.sensor_range_km
-        )
+        hazard[:, j] = p.detect_air_isr * watched + hazard[:, j]
     prob = detection.detection_probability(hazard, concealment[:, None], vis[:, None])
     seen = rng.random(prob.shape) < prob
     pairs = [pair for c in model.channels for pair in c.shared_intelligence()]

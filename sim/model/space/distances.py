@@ -7,6 +7,7 @@ from the great-circle distance by well under 1%.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from itertools import chain
@@ -22,7 +23,7 @@ DENSE_PAIRS_LIMIT = 4096
 def xy(agents: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """Cell coordinates of ``agents`` as two int arrays."""
     n = len(agents)
-    flat = np.fromiter(chain.from_iterable([a.cell.coordinate for a in agents]), dtype=np.int64, count=2 * n)
+    flat = np.fromiter(chain.from_iterable([a.pos for a in agents]), dtype=np.int64, count=2 * n)
     return flat[0::2], flat[1::2]
 
 
@@ -57,25 +58,33 @@ def near_any(theater: Theater, xs: np.ndarray, ys: np.ndarray, radius_km: float)
     """Bool (width, height): the cells within ``radius_km`` of any of the points (xs, ys), by ``km_from``
     (the same arithmetic element by element, so the same floats and the same cells).
 
-    Every point's window of candidate cells is measured at once: the window is wide enough for the
-    narrowest cell east-west, and cells off the grid are dropped.
+    Each point's cells are measured once per theater, radius and point (``_near_cells``, cached: the
+    points are ISIS cells, which stand on the same few hundred cells day after day).
     """
     near = np.zeros((theater.width, theater.height), dtype=bool)
     if len(xs) == 0:
         return near
+    radius_km = float(radius_km)
+    cells = [_near_cells(theater, x, y, radius_km) for x, y in zip(np.asarray(xs).tolist(),
+                                                                   np.asarray(ys).tolist(), strict=True)]
+    near.reshape(-1)[np.concatenate(cells)] = True
+    return near
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _near_cells(theater: Theater, x: int, y: int, radius_km: float) -> np.ndarray:
+    """Flat indices of the cells within ``radius_km`` of (x, y) by ``km_from``: the point's window of
+    candidate cells (wide enough for the narrowest cell east-west), off-grid cells dropped."""
     ry = math.floor(radius_km / theater.km_per_cell_y) + 1
     rx = math.floor(radius_km / float(theater.km_per_cell_x.min())) + 1
-    ox, oy = np.meshgrid(np.arange(-rx, rx + 1), np.arange(-ry, ry + 1), indexing="ij")
-    x, y = np.asarray(xs)[:, None], np.asarray(ys)[:, None]
-    bx, by = x + ox.reshape(1, -1), y + oy.reshape(1, -1)
+    bx, by = np.meshgrid(np.arange(x - rx, x + rx + 1), np.arange(y - ry, y + ry + 1), indexing="ij")
     on_grid = (bx >= 0) & (bx < theater.width) & (by >= 0) & (by < theater.height)
-    x, y = np.broadcast_to(x, bx.shape)[on_grid], np.broadcast_to(y, by.shape)[on_grid]
     bx, by = bx[on_grid], by[on_grid]
-    mean_row = (y + by) // 2  # km_from's arithmetic, one pair per element
-    km = _length((x - bx) * theater.km_per_cell_x[mean_row], (y - by) * theater.km_per_cell_y)
+    km = km_from(theater, x, y, bx, by)
     within = km <= radius_km
-    near[bx[within], by[within]] = True
-    return near
+    cells = bx[within] * theater.height + by[within]
+    cells.flags.writeable = False
+    return cells
 
 
 def pair_km(theater: Theater, ax, ay, bx, by, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -114,16 +123,19 @@ def pairs_within(
 
 
 def nearest_within(
-    theater: Theater, ax, ay, bx, by, radius_km: float, preferred: np.ndarray | None = None
+    theater: Theater, ax, ay, bx, by, radius_km: float, preferred: np.ndarray | None = None,
+    km: np.ndarray | None = None,
 ) -> np.ndarray:
     """For each a, the index of the nearest b within ``radius_km`` (ties: the lower index), else -1.
 
     With ``preferred`` (bool per b), an a that has a preferred b within the radius takes the nearest
-    of those. Measured over the full matrix: these radii are wide, so most pairs are within them.
+    of those. Measured over the full matrix (``km``: ``pairwise_km(theater, ax, ay, bx, by)`` when the
+    caller has it already): these radii are wide, so most pairs are within them.
     """
     if len(bx) == 0:
         return np.full(len(ax), -1, dtype=np.intp)
-    km = pairwise_km(theater, ax, ay, bx, by)
+    if km is None:
+        km = pairwise_km(theater, ax, ay, bx, by)
     within = km <= radius_km
     if preferred is not None:
         within = np.where((within & preferred).any(axis=1, keepdims=True), within & preferred, within)

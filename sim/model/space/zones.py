@@ -54,7 +54,7 @@ def near_units(model: BorderModel, units, radius_km: float) -> np.ndarray:
     """Cells within ``radius_km`` of any of ``units`` (one small numpy window per unit)."""
     mask = np.zeros(model.theater.country.shape, dtype=bool)
     for unit in units:
-        x, y = unit.cell.coordinate
+        x, y = unit.pos
         xs, ys, disk = model.theater.disk(x, y, radius_km)
         mask[xs, ys] |= disk
     return mask
