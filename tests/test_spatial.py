@@ -101,20 +101,24 @@ def test_cells_near_points_are_the_thresholded_distances(theater, seed, n, radiu
     assert np.array_equal(near.reshape(-1), expected)
 
 
-def test_nearest_ground_for_all_units_at_once_is_each_units_own():
-    """The ground phase answers 'nearest ISIS ground' for every unit's cell in one matrix; each answer
-    is the one a single point's search gives (the same floats, ties to the same cell), for units
-    standing outside, inside and on the edge of the ground, and for a cell no unit stands on."""
+@pytest.mark.parametrize("edge_above", [0, 256, 10**9])
+def test_nearest_ground_for_all_units_at_once_is_each_units_own(monkeypatch, edge_above):
+    """The ground phase answers 'nearest ISIS ground' for every unit's cell in one matrix, over the
+    ground's edge when it is large (forced here with ``EDGE_ABOVE`` 0) or all its cells; each answer is
+    the one a single point's search over every cell gives (the same floats, ties to the same cell), for
+    units standing outside, inside and on the edge of the ground, and for a cell no unit stands on."""
     import sim
+    from sim.model import day
     from sim.model.phases.ground import ground_picture
 
+    monkeypatch.setattr(day, "EDGE_ABOVE", edge_above)
     model = sim.BorderModel(scenario="pockets_2018", rng=3).run(20)
     picture = ground_picture(model)
     units = model.ground_units()
-    asked = [u.cell.coordinate for u in units] + [(5, 5), (model.theater.width - 1, 0)]
+    asked = [u.pos for u in units] + [(5, 5), (model.theater.width - 1, 0)]
     for faction in {u.faction for u in units}:
         for pocket in (None, *model.pocket_names):
-            xs, ys, edge, inside = picture._edge_of_ground(faction, pocket)
+            xs, ys = picture.isis_ground(faction, pocket)
             for x, y in asked:
-                alone = None if xs.size == 0 else (x, y) if inside[x, y] else picture.nearest(x, y, edge)
+                alone = picture.nearest(x, y, (xs, ys))
                 assert picture.nearest_isis_ground(x, y, faction, pocket) == alone

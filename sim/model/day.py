@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.factions import CAMPS
+from sim.factions import CAMPS, CONTROL_ISIS
+from sim.model.laws import pockets
 from sim.model.space.distances import km_from, nearest_within, pairwise_km
 
 if TYPE_CHECKING:
@@ -40,6 +41,41 @@ class Areas:
                     area = area & ~barrier
             self._isis[inside] = area
         return self._isis[inside]
+
+
+class ControlPicture:
+    """What the control of ground gives the phases: ISIS's ground as a field and as cells, its
+    components matched to the named pockets, their areas, and each faction's ground on request.
+
+    A pure function of ``model.control``, which only the control phase writes, at the end of a day;
+    on about half the days nothing changes hands (all of them in a siege that holds), so the control
+    phase makes a new picture only when the field differs from the one this was made from.
+    """
+
+    def __init__(self, control: np.ndarray, cell_area_km2: np.ndarray, pocket_masks) -> None:
+        self.control = control.copy()
+        self.held = self.control == CONTROL_ISIS
+        self.held_cells = self.held.nonzero()
+        self.labels, count = pockets.label_components(self.held)
+        self.owner = pockets.match_components(self.labels, count, pocket_masks)
+        self.pocket_km2 = pockets.pocket_areas(  # ISIS ground only: every other cell is label 0
+            self.labels[self.held], self.owner, cell_area_km2[self.held], len(pocket_masks)
+        )
+        self.isis_km2 = float((cell_area_km2 * self.held).sum())
+        self._of: dict[int, np.ndarray] = {CONTROL_ISIS: self.held}
+        for array in (self.held, self.labels, self.owner, self.pocket_km2):
+            array.flags.writeable = False
+
+    def is_of(self, control: np.ndarray) -> bool:
+        return np.array_equal(control, self.control)
+
+    def held_by(self, code: int) -> np.ndarray:
+        """Bool field of the cells held by control ``code`` (read-only)."""
+        if code not in self._of:
+            mask = self.control == code
+            mask.flags.writeable = False
+            self._of[code] = mask
+        return self._of[code]
 
 
 @dataclass(frozen=True)
@@ -71,6 +107,11 @@ class AirPicture:
                 if seen[j] and zone[c.pos] and c.strength >= 1.0]
 
 
+#: Above this many ISIS-held cells a unit's nearest is looked for on the ground's edge only (below, the
+#: edge's own computation costs more than measuring every cell).
+EDGE_ABOVE = 256
+
+
 @dataclass(frozen=True)
 class GroundPicture:
     theater: Theater
@@ -89,41 +130,43 @@ class GroundPicture:
 
     def isis_ground(self, faction: str, pocket: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """ISIS-held cells that ``faction`` may enter (in ``pocket`` when given), in np.nonzero's order."""
-        return self._edge_of_ground(faction, pocket)[:2]
+        return self._ground_of(faction, pocket)[:2]
 
     def nearest_isis_ground(self, x: int, y: int, faction: str, pocket: str | None = None):
         """The ISIS-held cell ``faction`` may enter (in ``pocket``) nearest to (x, y), ties to the first
         in np.nonzero's order; None if there is none.
 
-        Only the ground's edge is measured: from a point outside a set of cells, a cell whose four
-        neighbours are all in the set is never the nearest (the neighbour toward the point is strictly
-        nearer), so the nearest cells, ties included, are on the edge, in the same order. A point
-        inside the set is its own nearest cell. Units ask from where they stood when the phase began
-        (a unit chooses before it walks), so the answer is computed for the cells of all units of
-        ``faction`` at once the first time a (faction, pocket) is asked, with the same floats as one
-        point at a time.
+        A large ground (over ``EDGE_ABOVE`` cells) is measured on its edge only: from a point outside
+        a set of cells, a cell whose four neighbours are all in the set is never the nearest (the
+        neighbour toward the point is strictly nearer), so the nearest cells, ties included, are on
+        the edge, in the same order; a point inside the set is its own nearest cell. Units ask from
+        where they stood when the phase began (a unit chooses before it walks), so the answer is
+        computed for the cells of all units of ``faction`` at once the first time a (faction, pocket)
+        is asked, with the same floats as one point at a time.
         """
-        xs, ys, edge, inside = self._edge_of_ground(faction, pocket)
+        xs, _, measured, inside = self._ground_of(faction, pocket)
         if xs.size == 0:
             return None
-        if inside[x, y]:
+        if inside is not None and inside[x, y]:
             return x, y
         key = (faction, pocket)
         if key not in self._nearest:
             found = {}
             if faction in self.starts:
                 sx, sy = self.starts[faction]
-                nearest = np.argmin(pairwise_km(self.theater, sx, sy, *edge), axis=1)
-                ex, ey = edge[0][nearest].tolist(), edge[1][nearest].tolist()
+                nearest = pairwise_km(self.theater, sx, sy, *measured).argmin(axis=1)
+                ex, ey = measured[0][nearest].tolist(), measured[1][nearest].tolist()
                 found = dict(zip(zip(sx.tolist(), sy.tolist(), strict=True), zip(ex, ey, strict=True),
                                  strict=True))
             self._nearest[key] = found
         found = self._nearest[key]
         if (x, y) not in found:  # not a unit's start (a cell a channel asks about)
-            found[x, y] = self.nearest(x, y, edge)
+            found[x, y] = self.nearest(x, y, measured)
         return found[x, y]
 
-    def _edge_of_ground(self, faction: str, pocket: str | None):
+    def _ground_of(self, faction: str, pocket: str | None):
+        """(xs, ys, the cells to measure, the ground as a field or None): all of a small ground's cells
+        are measured (no field needed: a point inside is its own nearest, at 0 km), a large one's edge."""
         key = (faction, pocket)
         if key not in self._ground:
             xs, ys = self.held
@@ -131,11 +174,14 @@ class GroundPicture:
             if pocket is not None:
                 keep &= self.pocket_masks[pocket][xs, ys]
             xs, ys = xs[keep], ys[keep]
-            inside = np.zeros((self.theater.width + 2, self.theater.height + 2), dtype=bool)
-            inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
-            edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
-                     & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
-            self._ground[key] = xs, ys, (xs[edge], ys[edge]), inside[1:-1, 1:-1]
+            if xs.size <= EDGE_ABOVE:
+                self._ground[key] = xs, ys, (xs, ys), None
+            else:
+                inside = np.zeros((self.theater.width + 2, self.theater.height + 2), dtype=bool)
+                inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
+                edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
+                         & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
+                self._ground[key] = xs, ys, (xs[edge], ys[edge]), inside[1:-1, 1:-1]
         return self._ground[key]
 
     def nearest(self, x: int, y: int, cells: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:

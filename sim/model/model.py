@@ -17,7 +17,7 @@ from mesa import Model
 from sim.channels import HOOKS, build_channels, implementing
 from sim.geography import add_layer, build_theater, make_mesa_grid
 from sim.model.agents import AirWing, GroundUnit, IsisCell
-from sim.model.day import NOTHING_SEEN
+from sim.model.day import NOTHING_SEEN, ControlPicture
 from sim.model.phases.air import fly_air_missions
 from sim.model.phases.areas import build_areas
 from sim.model.phases.combat import engage, fight_engagements
@@ -85,6 +85,9 @@ class BorderModel(Model):
         self.pocket_union = np.logical_or.reduce(self.pocket_masks, axis=0) if self.pocket_masks else (
             np.zeros((self.theater.width, self.theater.height), dtype=bool))
         self.control = initial_control(self.theater, self.pocket_masks)
+        #: ISIS's ground, the pockets and each faction's ground, as ``control`` stands (sim.model.day);
+        #: made again by the control phase whenever control changes.
+        self.control_picture = ControlPicture(self.control, self.theater.cell_area_km2, self.pocket_masks)
         add_layer(self.grid, "control", self.control)
         self.losses: dict[str, float] = defaultdict(float)
         self.totals: Counter = Counter()

@@ -27,7 +27,7 @@ from sim.factions import (
     GROUND_FACTIONS,
 )
 from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, TERRAIN_URBAN
-from sim.model.laws import pockets
+from sim.model.day import ControlPicture
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -100,21 +100,21 @@ def go_to_ground(model: BorderModel) -> None:
 
 def update_control_and_pockets(model: BorderModel) -> None:
     """The day's last phase: remnants go to ground, control follows presence, then pockets are
-    measured, units recover."""
+    measured (``ControlPicture``, made again only when control changed), units recover."""
     go_to_ground(model)
     update_control(model)
-    held = model.control == CONTROL_ISIS
-    labels, count = pockets.label_components(held)
-    owner = pockets.match_components(labels, count, model.pocket_masks)
-    model.pocket_km2 = pockets.pocket_areas(  # ISIS ground only: every other cell is label 0, not summed
-        labels[held], owner, model.theater.cell_area_km2[held], len(model.pocket_names)
-    )
+    picture = model.control_picture
+    if not picture.is_of(model.control):
+        picture = model.control_picture = ControlPicture(
+            model.control, model.theater.cell_area_km2, model.pocket_masks
+        )
+    model.pocket_km2 = picture.pocket_km2
     fighters = np.zeros(len(model.pocket_names) + 1)
     for cell in model.isis_cells():
-        slot = owner[labels[cell.pos]]
+        slot = picture.owner[picture.labels[cell.pos]]
         fighters[len(model.pocket_names) if slot < 0 else slot] += cell.strength
     model.pocket_fighters = fighters
-    model.isis_km2 = float((model.theater.cell_area_km2 * held).sum())
+    model.isis_km2 = picture.isis_km2
     model.places.observe(model.steps, model.control)  # named places (sim/model/places.py)
     for unit in model.ground_units():
         unit.recover()

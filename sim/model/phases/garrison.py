@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from sim.factions import CONTROL_ISIS
 from sim.geography import TERRAIN_URBAN
 from sim.model.phases.isis import pressure
 from sim.model.space.distances import xy
@@ -57,7 +56,7 @@ def way_out(model: BorderModel, cells: list[IsisCell]) -> list[bool]:
     t = model.theater
     units = [u for u in model.ground_units() if u.strength > 0 and not u.halted]
     reach = near_units(model, units, model.params.contact_km)
-    free = (t.land & ~reach) | (model.control == CONTROL_ISIS)
+    free = (t.land & ~reach) | model.control_picture.held
     cx, cy = xy(cells)
     free[cx, cy] = True  # a garrison starts from where it stands
     labels, _ = ndimage.label(free, structure=_EIGHT)

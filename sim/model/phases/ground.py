@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from sim.factions import CONTROL_ISIS
 from sim.model.agents import GroundUnit
 from sim.model.day import GroundPicture
 from sim.model.space.distances import near_any, xy
@@ -34,7 +31,7 @@ def ground_picture(model: BorderModel) -> GroundPicture:
         by_faction.setdefault(unit.faction, []).append(unit)
     return GroundPicture(
         model.theater, near_any(model.theater, *xy(holding_ground(model)), model.params.contact_km),
-        np.nonzero(model.control == CONTROL_ISIS), model.areas.operating,
+        model.control_picture.held_cells, model.areas.operating,
         dict(zip(model.pocket_names, model.pocket_masks, strict=True)),
         {faction: xy(units) for faction, units in by_faction.items()},
     )

@@ -25,13 +25,13 @@ def iraq(model: BorderModel) -> np.ndarray:
 def sdf_side(model: BorderModel) -> np.ndarray:
     """Syria north/east of the Euphrates, plus any SDF-held ground."""
     t = model.theater
-    return t.syria_left_bank | (t.in_country[COUNTRY_SYRIA] & (model.control == CONTROL_SDF))
+    return t.syria_left_bank | (t.in_country[COUNTRY_SYRIA] & model.control_picture.held_by(CONTROL_SDF))
 
 
 def saa_side(model: BorderModel) -> np.ndarray:
     """Syria south/west of the Euphrates, plus any SAA-held ground."""
     t = model.theater
-    return t.syria_right_bank | (t.in_country[COUNTRY_SYRIA] & (model.control == CONTROL_SAA))
+    return t.syria_right_bank | (t.in_country[COUNTRY_SYRIA] & model.control_picture.held_by(CONTROL_SAA))
 
 
 def base_strike_zone(model: BorderModel, wing: str) -> np.ndarray:
