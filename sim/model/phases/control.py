@@ -36,14 +36,24 @@ if TYPE_CHECKING:
 def update_control(model: BorderModel) -> None:
     """One pass over all units at once: every unit's disks are concatenated in unit order, and each
     takeable cell goes to the first unit whose disk covers it (what taking them one unit after the
-    other does: a cell taken leaves the takeable set)."""
+    other does: a cell taken leaves the takeable set).
+
+    Only this phase writes control, and the pass is idempotent: with the same ISIS presence and the
+    same units as at its last pass (``model.control_inputs``), control already follows them and the
+    pass is skipped (most days of a siege)."""
     t, control, p = model.theater, model.control, model.params
     cells = [c for c in model.isis_cells() if not c.dispersed]
+    radii = [hold_radius_km(c.strength, p) for c in cells]
+    units = [u for u in model.ground_units() if u.strength > 0]
+    inputs = (p, [c.pos for c in cells], radii, [(u.pos, u.faction, u.halted) for u in units])
+    last = model.control_inputs
+    if last is not None and last[0] is p and last[1:] == inputs[1:]:
+        return
+    model.control_inputs = inputs
     flat = control.reshape(-1)  # a view: writes reach the layer
     presence = np.zeros(flat.size, dtype=bool)
     if cells:
-        presence[np.concatenate([t.disk_cells(*c.pos, hold_radius_km(c.strength, p))
-                                 for c in cells])] = True
+        presence[np.concatenate([t.disk_cells(*c.pos, r) for c, r in zip(cells, radii, strict=True)])] = True
     # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
     # from then on, which no unit may take.
     takeable = ((flat == CONTROL_ISIS) | (flat == CONTROL_NONE)) & ~presence & t.land.reshape(-1)
@@ -52,7 +62,6 @@ def update_control(model: BorderModel) -> None:
     else:
         urban = (t.terrain == TERRAIN_URBAN).reshape(-1)
         reach = ((p.control_radius_km, takeable & ~urban), (p.urban_control_radius_km, takeable & urban))
-    units = [u for u in model.ground_units() if u.strength > 0]
     occupied = {u.pos for u in units}
     active = [u for u in units if not u.halted]
     if active:
