@@ -84,14 +84,17 @@ def daily_row(model: BorderModel) -> dict:
     row["other_km2"] = _r(model.pocket_km2[-1])
     row["other_fighters"] = _r(model.pocket_fighters[-1])
     row["isis_cohesion"] = _r(sum(c.cohesion for c in cells) / len(cells)) if cells else 0.0
+    today = model.today
     for key in DAILY_COUNTERS:
-        row[key] = _r(model.today.get(key, 0))
+        row[key] = _r(today.get(key, 0))
     for key in regime_counters(model.scenario):  # only when the scenario states garrisons or insurgents
-        row[key] = _r(model.today.get(key, 0))
+        row[key] = _r(today.get(key, 0))
     row["civilian_harm_total"] = _r(model.totals.get("civilian_harm", 0))  # totals include today
-    units = model.ground_units()
+    strength = dict.fromkeys(GROUND_FACTIONS, 0)  # each faction's units summed in unit order
+    for unit in model.ground_units():
+        strength[unit.faction] += unit.strength
     for faction in GROUND_FACTIONS:
-        row[f"strength_{faction}"] = _r(sum(u.strength for u in units if u.faction == faction))
+        row[f"strength_{faction}"] = _r(strength[faction])
     return row
 
 

@@ -66,13 +66,18 @@ def update_control(model: BorderModel) -> None:
     active = [u for u in units if not u.halted]
     if active:
         codes = np.array([GROUND_FACTIONS[u.faction].control for u in active], dtype=control.dtype)
-        for radius, open_to in reach:  # the reaches' cells are disjoint: neither can take the other's
-            disks = [t.disk_cells(*u.pos, radius) for u in active]
-            where = np.concatenate(disks)
+        wheres, owners = [], []
+        for radius, open_to in reach:  # the reaches' cells are disjoint: neither can take the other's,
+            disks = [t.disk_cells(*u.pos, radius) for u in active]  # so one pass over both gives each
+            where = np.concatenate(disks)  # cell to the first unit of its own reach
             owner = np.repeat(np.arange(len(active)), [len(d) for d in disks])
             keep = open_to[where]
-            taken, first = np.unique(where[keep], return_index=True)  # stable: the first unit in order
-            flat[taken] = codes[owner[keep][first]]
+            wheres.append(where[keep])
+            owners.append(owner[keep])
+        where, owner = (wheres[0], owners[0]) if len(reach) == 1 else (np.concatenate(wheres),
+                                                                       np.concatenate(owners))
+        taken, first = np.unique(where, return_index=True)  # stable: the first unit in order
+        flat[taken] = codes[owner[first]]
     for cell in cells:
         if cell.pos not in occupied:
             control[cell.pos] = CONTROL_ISIS
