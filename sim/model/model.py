@@ -88,7 +88,7 @@ class BorderModel(Model):
         #: ISIS's ground, the pockets and each faction's ground, as ``control`` stands (sim.model.day);
         #: made again by the control phase whenever control changes.
         self.control_picture = ControlPicture(self.control, self.theater.cell_area_km2, self.pocket_masks)
-        self.control_inputs = None  # what the control phase last followed (phases/control.py)
+        self.control_inputs = None  # what the control pass last followed and left (phases/control.py)
         add_layer(self.grid, "control", self.control)
         self.losses: dict[str, float] = defaultdict(float)
         self.totals: Counter = Counter()

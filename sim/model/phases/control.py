@@ -38,18 +38,18 @@ def update_control(model: BorderModel) -> None:
     takeable cell goes to the first unit whose disk covers it (what taking them one unit after the
     other does: a cell taken leaves the takeable set).
 
-    Only this phase writes control, and the pass is idempotent: with the same ISIS presence and the
-    same units as at its last pass (``model.control_inputs``), control already follows them and the
-    pass is skipped (most days of a siege)."""
+    The pass is idempotent: with the same ISIS presence, the same units and the same control as at
+    the end of its last pass (``model.control_inputs``), control already follows them and the pass is
+    skipped (most days of a siege)."""
     t, control, p = model.theater, model.control, model.params
     cells = [c for c in model.isis_cells() if not c.dispersed]
     radii = [hold_radius_km(c.strength, p) for c in cells]
     units = [u for u in model.ground_units() if u.strength > 0]
     inputs = (p, [c.pos for c in cells], radii, [(u.pos, u.faction, u.halted) for u in units])
     last = model.control_inputs
-    if last is not None and last[0] is p and last[1:] == inputs[1:]:
+    if (last is not None and last[0] is p and last[1:-1] == inputs[1:]
+            and np.array_equal(last[-1], control)):
         return
-    model.control_inputs = inputs
     flat = control.reshape(-1)  # a view: writes reach the layer
     presence = np.zeros(flat.size, dtype=bool)
     if cells:
@@ -81,6 +81,7 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         if cell.pos not in occupied:
             control[cell.pos] = CONTROL_ISIS
+    model.control_inputs = (*inputs, control.copy())
 
 
 def hold_radius_km(strength: float, p) -> float:
