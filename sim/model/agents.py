@@ -14,15 +14,13 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.factions import AIR_WINGS, CONTROL_ISIS, GROUND_FACTIONS
-from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, RIVER_NONE, TERRAIN_DESERT
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, TERRAIN_DESERT
 from sim.model.day import on_prepared_ground
+from sim.model.space.walk import best_step
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
     from sim.model.day import AirPicture, GroundPicture, IsisPicture
-
-_NEIGHBOUR_STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
-
 
 class PlacedAgent(CellAgent):
     """A Mesa CellAgent whose ``pos`` is its cell's coordinate (None once removed), kept as the cell
@@ -96,7 +94,7 @@ class GroundUnit(PlacedAgent):
         area = picture.operating[self.faction]
         here = start = self.pos
         while True:  # walk by coordinate; the unit enters its Mesa cell once, where the day's walk ends
-            step = _best_step(model, here, target, area, p, avoid=self.trail)
+            step = best_step(model, here, target, area, p, avoid=self.trail)
             if step is None or step[1] > self.move_credit_km:
                 break
             self.move_credit_km -= step[1]
@@ -208,7 +206,7 @@ class IsisCell(PlacedAgent):
         allowed = picture.areas.isis_allowed(start)
         here = start
         while budget > 0:
-            step = _best_step(model, here, away, allowed, p, contested=False)
+            step = best_step(model, here, away, allowed, p, contested=False)
             if step is None or step[1] > budget:
                 break
             budget -= step[1]
@@ -350,61 +348,3 @@ class AirWing(PlacedAgent):
             return targets
         to_iraq = bool(rng.random() < share)
         return [c for c, here in zip(targets, in_iraq, strict=True) if here == to_iraq]
-
-
-def _best_step(
-    model: BorderModel,
-    here: tuple[int, int],
-    target: tuple[int, int],
-    allowed: np.ndarray,
-    p,
-    avoid=(),
-    contested: bool = True,
-) -> tuple[tuple[int, int], float] | None:
-    """The neighbouring cell that gets closest to ``target`` and its cost in km, or None.
-
-    When no neighbour is closer (a river bend or the edge of the allowed area is in the way), the
-    closest neighbour not in ``avoid`` (the unit's recent trail) is taken: the unit follows the
-    obstacle around instead of stopping. Cost is the step length, divided by the road factor on
-    roads, by the river-crossing factor when entering a river cell and by the contested-speed
-    factor when entering ISIS-held ground (``contested``: the anti-ISIS units fight forward there;
-    ISIS's own cells move through their ground freely). Cells outside ``allowed``
-    are refused unless the unit is already outside it (so it can walk back in).
-    """
-    t = model.theater
-    x0, y0 = here
-    tx, ty = target
-    width, height = t.width, t.height
-    here_allowed = allowed[x0, y0]
-    kx, ky = t.km_per_row[y0], t.km_per_cell_y
-    hypot = math.hypot
-    here_d = hypot((tx - x0) * kx, (ty - y0) * ky)
-    best, best_d = None, here_d
-    for dx, dy in _NEIGHBOUR_STEPS:
-        x, y = x0 + dx, y0 + dy
-        if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
-            continue
-        d = hypot((tx - x) * kx, (ty - y) * ky)
-        if d < best_d:
-            best, best_d = (x, y), d
-    if best is None:  # no neighbour is closer: the closest one off the trail (the first of equals)
-        if not avoid or here_d == 0:
-            return None
-        detour_d = math.inf
-        for dx, dy in _NEIGHBOUR_STEPS:  # the same neighbours in the same order, measured again
-            x, y = x0 + dx, y0 + dy
-            if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
-                continue
-            d = hypot((tx - x) * kx, (ty - y) * ky)
-            if d < detour_d and (x, y) not in avoid:
-                best, detour_d = (x, y), d
-        if best is None:
-            return None
-    cost = hypot((best[0] - x0) * kx, (best[1] - y0) * ky)
-    if t.road[best] and t.road[x0, y0]:
-        cost /= p.road_speed_factor
-    if t.river[best] != RIVER_NONE and t.river[x0, y0] == RIVER_NONE:
-        cost /= p.river_crossing_factor
-    if contested and model.control[best] == CONTROL_ISIS:
-        cost /= p.contested_speed_factor
-    return best, cost
