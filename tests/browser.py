@@ -47,7 +47,7 @@ def start_class_demo(prefix: str, sessions: int, workers: int, token: str):
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     proc = start_demo(port, folder / "demo.log", None, "--class-dir", str(folder / "classes"),
-                      "--max-sessions", str(sessions), "--workers", str(workers), "--token", token)
+                      "--max-sessions", str(sessions), "--workers", str(workers), f"--token={token}")
     return proc, f"http://127.0.0.1:{port}", folder
 
 

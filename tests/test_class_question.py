@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.app.auth import TOKEN_ENV, JoinGate, JoinLimiter, NotInstructor, is_instructor, token_in
+from sim.app.auth import TOKEN_ENV, JoinGate, JoinLimiter, NotInstructor, is_instructor, new_token, token_in
 from sim.app.class_question import CODE_ALPHABET, find, start_question
 from sim.app.state import Classroom
 from sim.sweep.plan import run_task
@@ -133,6 +133,18 @@ def test_no_token_on_the_server_means_nobody_is_the_instructor(monkeypatch):
     assert is_instructor(TOKEN) and not is_instructor(TOKEN + " ")
     assert token_in(f"?token={TOKEN}&x=1") == TOKEN
     assert token_in("", {"bordersim_instructor": TOKEN}) == TOKEN and token_in("x=1", {}) is None
+
+
+def test_a_new_token_is_long_and_can_be_given_back_as_an_argument():
+    """A token starting with "-" would read as an option (``bordersim demo --token -x...`` fails):
+    one in 64 of token_urlsafe's did, so 2,000 draws would all but surely show one."""
+    from sim.cli.parser import build_parser
+
+    tokens = [new_token() for _ in range(2000)]
+    assert len(set(tokens)) == 2000 and all(len(t) == 32 for t in tokens)
+    assert not [t for t in tokens if t.startswith("-")]
+    args = build_parser().parse_args(["demo", "--token", min(tokens)])
+    assert args.token == min(tokens)
 
 
 def test_a_stopped_question_takes_no_new_student_but_a_run_under_way_still_counts(question):

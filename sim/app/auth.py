@@ -47,8 +47,11 @@ class NotInstructor(PermissionError):
 
 
 def new_token() -> str:
-    """A fresh secret: 32 URL-safe characters (192 random bits)."""
-    return secrets.token_urlsafe(24)
+    """A fresh secret: 32 URL-safe characters (192 random bits), never starting with "-", so that it can
+    be given back as ``--token SECRET`` (a leading "-" would read as an option: one token in 64)."""
+    while (token := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return token
 
 
 def expected_token() -> str | None:
