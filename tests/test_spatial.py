@@ -51,6 +51,8 @@ def test_pairs_within_is_the_thresholded_matrix_on_both_paths(theater, seed, n, 
             spatial.DENSE_PAIRS_LIMIT = saved
         assert np.array_equal(i, want_i) and np.array_equal(j, want_j)
         assert np.array_equal(d, km[want_i, want_j])
+    i, j, d = spatial.pairs_within(theater, ax, ay, bx, by, radius, km=km)  # a caller's own matrix
+    assert np.array_equal(i, want_i) and np.array_equal(j, want_j) and np.array_equal(d, km[want_i, want_j])
 
 
 @settings(max_examples=40, deadline=None)

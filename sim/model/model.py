@@ -86,9 +86,9 @@ class BorderModel(Model):
             np.zeros((self.theater.width, self.theater.height), dtype=bool))
         self.control = initial_control(self.theater, self.pocket_masks)
         #: ISIS's ground, the pockets and each faction's ground, as ``control`` stands (sim.model.day);
-        #: made again by the control phase whenever control changes.
+        #: made again by the control pass whenever control changes.
         self.control_picture = ControlPicture(self.control, self.theater.cell_area_km2, self.pocket_masks)
-        self.control_inputs = None  # what the control pass last followed and left (phases/control.py)
+        self.control_inputs = None  # what the control pass last followed (phases/control.py)
         add_layer(self.grid, "control", self.control)
         self.losses: dict[str, float] = defaultdict(float)
         self.totals: Counter = Counter()

@@ -38,18 +38,19 @@ def update_control(model: BorderModel) -> None:
     takeable cell goes to the first unit whose disk covers it (what taking them one unit after the
     other does: a cell taken leaves the takeable set).
 
-    The pass is idempotent: with the same ISIS presence, the same units and the same control as at
-    the end of its last pass (``model.control_inputs``), control already follows them and the pass is
-    skipped (most days of a siege)."""
+    The pass is idempotent: with the same ISIS presence and the same units as at its last pass
+    (``model.control_inputs``), and control still as the pass left it (``model.control_picture``,
+    which the pass makes again whenever control changed), control already follows them and the pass
+    is skipped (most days of a siege)."""
     t, control, p = model.theater, model.control, model.params
     cells = [c for c in model.isis_cells() if not c.dispersed]
     radii = [hold_radius_km(c.strength, p) for c in cells]
     units = [u for u in model.ground_units() if u.strength > 0]
     inputs = (p, [c.pos for c in cells], radii, [(u.pos, u.faction, u.halted) for u in units])
     last = model.control_inputs
-    if (last is not None and last[0] is p and last[1:-1] == inputs[1:]
-            and np.array_equal(last[-1], control)):
+    if last is not None and last[0] is p and last[1:] == inputs[1:] and model.control_picture.is_of(control):
         return
+    model.control_inputs = inputs
     flat = control.reshape(-1)  # a view: writes reach the layer
     presence = np.zeros(flat.size, dtype=bool)
     if cells:
@@ -81,7 +82,8 @@ def update_control(model: BorderModel) -> None:
     for cell in cells:
         if cell.pos not in occupied:
             control[cell.pos] = CONTROL_ISIS
-    model.control_inputs = (*inputs, control.copy())
+    if not model.control_picture.is_of(control):
+        model.control_picture = ControlPicture(control, t.cell_area_km2, model.pocket_masks)
 
 
 def hold_radius_km(strength: float, p) -> float:
@@ -115,14 +117,11 @@ def go_to_ground(model: BorderModel) -> None:
 
 def update_control_and_pockets(model: BorderModel) -> None:
     """The day's last phase: remnants go to ground, control follows presence, then pockets are
-    measured (``ControlPicture``, made again only when control changed), units recover."""
+    measured (``ControlPicture``, which the control pass made again if control changed), units
+    recover."""
     go_to_ground(model)
     update_control(model)
     picture = model.control_picture
-    if not picture.is_of(model.control):
-        picture = model.control_picture = ControlPicture(
-            model.control, model.theater.cell_area_km2, model.pocket_masks
-        )
     model.pocket_km2 = picture.pocket_km2
     fighters = np.zeros(len(model.pocket_names) + 1)
     for cell in model.isis_cells():

@@ -22,7 +22,7 @@ import numpy as np
 from sim.factions import CAMP_IRAQ
 from sim.model.agents import GroundUnit, IsisCell
 from sim.model.day import IsisPicture
-from sim.model.space.distances import DENSE_PAIRS_LIMIT, pairs_within, pairwise_km, xy
+from sim.model.space.distances import pairs_within, pairwise_km, xy
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -43,11 +43,8 @@ def pressure_at(model: BorderModel, cells: list[IsisCell], cx: np.ndarray, cy: n
     if not cells or not moving.any():
         return dict.fromkeys(cells, 0.0)
     units = [u for u, m in zip(units, moving.tolist(), strict=True) if m]
-    radius = 2 * model.params.contact_km
-    if km is not None:  # pairs_within's own dense measure, its columns already computed
-        i, j = np.nonzero(km[:, moving] <= radius)
-    else:
-        i, j, _ = pairs_within(model.theater, cx, cy, ux[moving], uy[moving], radius)
+    i, j, _ = pairs_within(model.theater, cx, cy, ux[moving], uy[moving], 2 * model.params.contact_km,
+                           km=None if km is None else km[:, moving])
     eff = np.array([u.strength * u.readiness for u in units])
     return dict(zip(cells, np.bincount(i, weights=eff[j], minlength=len(cells)).tolist(), strict=True))
 
@@ -72,9 +69,8 @@ def isis_picture(model: BorderModel) -> IsisPicture:
     cx, cy = xy(cells)
     units = model.ground_units()
     ux, uy = xy(units)
-    # the cells by the units, once for the pressure and the raids (when pairs_within would measure
+    km = pairwise_km(model.theater, cx, cy, ux, uy)  # once for the pressure and the raids (which read
     # every pair anyway)
-    km = pairwise_km(model.theater, cx, cy, ux, uy) if len(cells) * len(units) <= DENSE_PAIRS_LIMIT else None
     felt = pressure_at(model, cells, cx, cy, units, ux, uy, km)
     picture = IsisPicture(model.theater, model.params.raid_range_km, felt,
                           reinforcement_targets(model, cells, cx, cy, felt), units, ux, uy,

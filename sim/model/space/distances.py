@@ -96,7 +96,7 @@ def pair_km(theater: Theater, ax, ay, bx, by, i: np.ndarray, j: np.ndarray) -> n
 
 
 def pairs_within(
-    theater: Theater, ax, ay, bx, by, radius_km: float
+    theater: Theater, ax, ay, bx, by, radius_km: float, km: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair (a_i, b_j) at most ``radius_km`` apart: (i, j, km), sorted by i then j.
 
@@ -104,9 +104,11 @@ def pairs_within(
     without the full matrix: a k-d tree over (x * min km per cell east-west, y * km per cell
     north-south) never overestimates a distance, so its pairs within the radius are a superset,
     which the exact distance then filters. Cost grows with the pairs found, not with len(a) * len(b).
+    A caller that has the full matrix already passes it as ``km``, and it is read instead.
     """
-    if len(ax) * len(bx) <= DENSE_PAIRS_LIMIT:
-        km = pairwise_km(theater, ax, ay, bx, by)
+    if km is not None or len(ax) * len(bx) <= DENSE_PAIRS_LIMIT:
+        if km is None:
+            km = pairwise_km(theater, ax, ay, bx, by)
         i, j = np.nonzero(km <= radius_km)
         return i, j, km[i, j]
     from scipy.spatial import cKDTree
