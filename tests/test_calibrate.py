@@ -187,21 +187,49 @@ def _generations(db: Path) -> int:
     return 0 if row[0] is None else row[0] + 1
 
 
-def _calibrate(out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN), "calibrate", str(CALIBRATION), "--quick", "--workers", "2", "--out",
+#: A small calibration of the same kind as the shipped ones (two scenarios, a record target, a
+#: final-value and a summed target, the same coefficients' priors), short enough that a test can run
+#: it three times: what the kill-and-resume test checks is the command, not the fit.
+SMALL_CALIBRATION = f"""name: small_2017
+title: "A small calibration for the kill-and-resume test"
+scenarios:
+  autumn_2017: {{scenario: {ROOT}/scenarios/deir_ezzor_2017.yaml, days: 40}}
+  article_week: {{scenario: {ROOT}/scenarios/pockets_2018.yaml, days: 7}}
+coefficients:
+  strike_kill_fraction: {{prior: log_uniform, range: [0.002, 0.3]}}
+  area_fire: {{prior: log_uniform, range: [0.000001, 0.001]}}
+  advance_km_per_day: {{prior: log_uniform, range: [1, 30]}}
+targets:
+  town_events: {{kind: record, scenario: autumn_2017, scale_days: 14}}
+  isis_fighters_left: {{kind: final, scenario: autumn_2017, column: isis_fighters, range: [1000, 3000],
+                       scale: 1000}}
+  coalition_strikes_iraq_week: {{kind: sum, scenario: article_week, column: strikes_coalition_in_iraq,
+                                days: [1, 7], value: 6, tolerance: 0.4}}
+population: 400
+generations: 4
+runs_per_particle: 1
+seed: 2017
+quick: {{population: 6, generations: 2}}
+"""
+
+
+def _calibrate(out: Path, *extra: str, calibration: Path = CALIBRATION) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), "calibrate", str(calibration), "--quick", "--workers", "2", "--out",
                            str(out), *extra], capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow
 def test_quick_calibration_killed_and_resumed_gives_the_posterior_of_one_left_alone(tmp_path):
+    small = tmp_path / "small_2017.yaml"
+    small.write_text(SMALL_CALIBRATION)
     whole = tmp_path / "whole"
-    done = _calibrate(whole)
+    done = _calibrate(whole, calibration=small)
     assert done.returncode == 0, done.stderr
     assert "done: 2/2 generations" in done.stdout
     assert (whole / "params.yaml").is_file() and (whole / "posterior.csv").is_file()
 
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([str(BIN), "calibrate", str(CALIBRATION), "--quick", "--workers", "2", "--out",
+    proc = subprocess.Popen([str(BIN), "calibrate", str(small), "--quick", "--workers", "2", "--out",
                              str(killed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     deadline = time.monotonic() + 300
@@ -212,9 +240,9 @@ def test_quick_calibration_killed_and_resumed_gives_the_posterior_of_one_left_al
     proc.wait()
     assert _generations(killed / "history.db") == 1 and not (killed / "params.yaml").exists()
 
-    again = _calibrate(killed)
+    again = _calibrate(killed, calibration=small)
     assert again.returncode == 2 and "--resume" in again.stderr  # never overwritten by accident
-    resumed = _calibrate(killed, "--resume")
+    resumed = _calibrate(killed, "--resume", calibration=small)
     assert resumed.returncode == 0, resumed.stderr
     assert "(1 new, 1 resumed" in resumed.stdout
     assert (killed / "posterior.csv").read_text() == (whole / "posterior.csv").read_text()

@@ -43,6 +43,8 @@ VALLEY_KM = 8.0
 URBAN_DENSITY = 0.15
 #: Rivers beyond a smaller theater still count for river_km: rasterise with this margin.
 RIVER_PAD_DEG = 1.0
+#: Most disks ``Theater.disk_cells`` keeps (a run uses a few hundred to a few thousand).
+DISK_CACHE = 1 << 14
 #: Static layers in the order they are attached to a Mesa grid.
 STATIC_LAYERS = ("country", "river", "river_km", "euphrates_side", "road", "population",
                  "terrain", "cell_area_km2")
@@ -75,6 +77,9 @@ class Theater:
             EARTH_RADIUS_KM * dlon * np.cos(np.radians(self.lat_centers)))
         #: ``km_per_cell_x`` as Python floats, for per-agent arithmetic on one cell at a time.
         self.km_per_row = tuple(self.km_per_cell_x.tolist())
+        #: ``km_per_cell_x`` at the mean row of two rows, by the sum of the rows: ``km_x_by_row_sum[y0 +
+        #: y1]`` is ``km_per_cell_x[(y0 + y1) // 2]`` (the distances' gather, without a division).
+        self.km_x_by_row_sum = _readonly(self.km_per_cell_x[np.arange(2 * self.height - 1) // 2])
         edges = np.radians(spec.lat_min + np.arange(spec.ny + 1) * spec.cell_deg)
         row_area = EARTH_RADIUS_KM**2 * dlon * np.diff(np.sin(edges))
         self.cell_area_km2 = _readonly(np.broadcast_to(row_area, (self.width, self.height)).copy())
@@ -117,7 +122,7 @@ class Theater:
         syria = self.in_country[COUNTRY_CODES["Syria"]]
         self.syria_left_bank = _readonly(syria & (self.euphrates_side > 0))
         self.syria_right_bank = _readonly(syria & (self.euphrates_side < 0))
-        self._disk_cells = functools.lru_cache(maxsize=1 << 14)(self._disk_cells_uncached)
+        self._disk_cells: dict[tuple, np.ndarray] = {}  # disk_cells' cache, by (x, y, radius_km)
 
     def _rivers(self, rivers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """River raster, and river_km computed on a padded lattice so that rivers just
@@ -230,10 +235,19 @@ class Theater:
     def disk_cells(self, x: int, y: int, radius_km: float) -> np.ndarray:
         """The cells of ``disk(x, y, radius_km)`` as flat indices into a (width, height) array.
 
-        Cached (read-only): a run asks for the same few hundred disks day after day, and a phase that
-        acts on all units at once concatenates them instead of slicing one window per unit.
+        Cached (read-only), by the arguments as given (a numpy integer hashes as the equal int): a
+        run asks for the same few hundred disks day after day, and a phase that acts on all units at
+        once concatenates them instead of slicing one window per unit. The control pass asks about
+        fifty a day, so the lookup is a plain dict's; the cache is emptied if it ever holds more than
+        ``DISK_CACHE`` disks.
         """
-        return self._disk_cells(int(x), int(y), float(radius_km))
+        cells = self._disk_cells.get((x, y, radius_km))
+        if cells is None:
+            if len(self._disk_cells) >= DISK_CACHE:
+                self._disk_cells.clear()
+            cells = self._disk_cells[x, y, radius_km] = self._disk_cells_uncached(int(x), int(y),
+                                                                                  float(radius_km))
+        return cells
 
     def _disk_cells_uncached(self, x: int, y: int, radius_km: float) -> np.ndarray:
         sx, sy, mask = self.disk(x, y, radius_km)

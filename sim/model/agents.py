@@ -233,8 +233,10 @@ class IsisCell(PlacedAgent):
         target = picture.raid_target(self.pos)
         if target is None:
             return
-        factor = math.prod(ch.raid_factor(model, self, target) for ch in model.channels_with("raid_factor"))
-        hazard = p.raid_rate * self.cohesion * factor
+        hooked = model.channels_with("raid_factor")
+        hazard = p.raid_rate * self.cohesion
+        if hooked:  # (math.prod of no factor is 1: the same hazard)
+            hazard *= math.prod(ch.raid_factor(model, self, target) for ch in hooked)
         rng = model.streams["isis"]
         if rng.random() >= -math.expm1(-hazard):
             return

@@ -63,6 +63,10 @@ class ControlPicture:
         )
         self.isis_km2 = float((cell_area_km2 * self.held).sum())
         self._of: dict[int, np.ndarray] = {CONTROL_ISIS: self.held}
+        #: What ``GroundPicture`` measured on this ground, kept while control stays as it is: by
+        #: (faction, pocket), the operating area it was measured in, the ground's cells and the
+        #: nearest cell found from each point asked about.
+        self.ground_memo: dict = {}
         for array in (self.held, self.labels, self.owner, self.pocket_km2):
             array.flags.writeable = False
 
@@ -121,6 +125,7 @@ class GroundPicture:
     pocket_masks: Mapping[str, np.ndarray]
     starts: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # faction -> its
     # units' cells when the phase began
+    memo: dict = field(default_factory=dict)  # ControlPicture.ground_memo: kept while control stays
     _ground: dict = field(default_factory=dict, compare=False, repr=False)
     _nearest: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -142,47 +147,59 @@ class GroundPicture:
         the edge, in the same order; a point inside the set is its own nearest cell. Units ask from
         where they stood when the phase began (a unit chooses before it walks), so the answer is
         computed for the cells of all units of ``faction`` at once the first time a (faction, pocket)
-        is asked, with the same floats as one point at a time.
+        is asked, with the same floats as one point at a time (each row of the matrix is its own).
+        The answers are kept with the ground (``memo``) while control and the faction's operating
+        area stay the same, so a unit that has not moved is not measured again.
         """
         xs, _, measured, inside = self._ground_of(faction, pocket)
         if xs.size == 0:
             return None
         if inside is not None and inside[x, y]:
             return x, y
-        key = (faction, pocket)
-        if key not in self._nearest:
-            found = {}
-            if faction in self.starts:
-                sx, sy = self.starts[faction]
-                nearest = pairwise_km(self.theater, sx, sy, *measured).argmin(axis=1)
-                ex, ey = measured[0][nearest].tolist(), measured[1][nearest].tolist()
-                found = dict(zip(zip(sx.tolist(), sy.tolist(), strict=True), zip(ex, ey, strict=True),
-                                 strict=True))
-            self._nearest[key] = found
-        found = self._nearest[key]
+        found = self._nearest[faction, pocket]
         if (x, y) not in found:  # not a unit's start (a cell a channel asks about)
             found[x, y] = self.nearest(x, y, measured)
         return found[x, y]
 
     def _ground_of(self, faction: str, pocket: str | None):
         """(xs, ys, the cells to measure, the ground as a field or None): all of a small ground's cells
-        are measured (no field needed: a point inside is its own nearest, at 0 km), a large one's edge."""
+        are measured (no field needed: a point inside is its own nearest, at 0 km), a large one's edge.
+        The first time today, the nearest cell from every start of ``faction``'s units not yet asked
+        about on this ground is measured, all at once."""
         key = (faction, pocket)
         if key not in self._ground:
-            xs, ys = self.held
-            keep = self.operating[faction][xs, ys]
-            if pocket is not None:
-                keep &= self.pocket_masks[pocket][xs, ys]
-            xs, ys = xs[keep], ys[keep]
-            if xs.size <= EDGE_ABOVE:
-                self._ground[key] = xs, ys, (xs, ys), None
-            else:
-                inside = np.zeros((self.theater.width + 2, self.theater.height + 2), dtype=bool)
-                inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
-                edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
-                         & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
-                self._ground[key] = xs, ys, (xs[edge], ys[edge]), inside[1:-1, 1:-1]
+            area = self.operating[faction]
+            kept = self.memo.get(key)
+            if kept is None or not (kept[0] is area or np.array_equal(kept[0], area)):
+                kept = self.memo[key] = (area, self._measure(area, pocket), {})
+            self._ground[key] = ground = kept[1]
+            self._nearest[key] = found = kept[2]
+            if faction in self.starts and ground[0].size:
+                sx, sy = self.starts[faction]
+                todo = [k for k, start in enumerate(zip(sx.tolist(), sy.tolist(), strict=True))
+                        if start not in found]
+                if todo:
+                    sx, sy = sx[todo], sy[todo]
+                    measured = ground[2]
+                    nearest = pairwise_km(self.theater, sx, sy, *measured).argmin(axis=1)
+                    ex, ey = measured[0][nearest].tolist(), measured[1][nearest].tolist()
+                    found.update(zip(zip(sx.tolist(), sy.tolist(), strict=True), zip(ex, ey, strict=True),
+                                     strict=True))
         return self._ground[key]
+
+    def _measure(self, area: np.ndarray, pocket: str | None):
+        xs, ys = self.held
+        keep = area[xs, ys]
+        if pocket is not None:
+            keep &= self.pocket_masks[pocket][xs, ys]
+        xs, ys = xs[keep], ys[keep]
+        if xs.size <= EDGE_ABOVE:
+            return xs, ys, (xs, ys), None
+        inside = np.zeros((self.theater.width + 2, self.theater.height + 2), dtype=bool)
+        inside[xs + 1, ys + 1] = True  # padded: the grid's border counts as outside
+        edge = ~(inside[xs, ys + 1] & inside[xs + 2, ys + 1]
+                 & inside[xs + 1, ys] & inside[xs + 1, ys + 2])
+        return xs, ys, (xs[edge], ys[edge]), inside[1:-1, 1:-1]
 
     def nearest(self, x: int, y: int, cells: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:
         xs, ys = cells

@@ -67,6 +67,16 @@ class RowCollector(DataCollector):
             model_vars[key].append(row[key])
 
 
+def _counted(model: BorderModel) -> tuple[str, ...]:
+    """The day's counters of ``model``'s scenario (``DAILY_COUNTERS`` and ``regime_counters``), kept
+    on the model while its scenario stays the same object."""
+    spec, counted = getattr(model, "_counted", (None, ()))
+    if spec is not model.scenario:
+        counted = (*DAILY_COUNTERS, *regime_counters(model.scenario))
+        model._counted = model.scenario, counted
+    return counted
+
+
 def _r(x: float) -> float:
     """Round for output: six decimals keeps files short and byte-stable."""
     return round(float(x), 6)
@@ -85,10 +95,8 @@ def daily_row(model: BorderModel) -> dict:
     row["other_fighters"] = _r(model.pocket_fighters[-1])
     row["isis_cohesion"] = _r(sum(c.cohesion for c in cells) / len(cells)) if cells else 0.0
     today = model.today
-    for key in DAILY_COUNTERS:
-        row[key] = _r(today.get(key, 0))
-    for key in regime_counters(model.scenario):  # only when the scenario states garrisons or insurgents
-        row[key] = _r(today.get(key, 0))
+    for key in _counted(model):  # the regime's counters only when the scenario states its facts
+        row[key] = round(float(today.get(key, 0)), 6)  # _r, inline: two dozen a day
     row["civilian_harm_total"] = _r(model.totals.get("civilian_harm", 0))  # totals include today
     strength = dict.fromkeys(GROUND_FACTIONS, 0)  # each faction's units summed in unit order
     for unit in model.ground_units():

@@ -58,8 +58,11 @@ def pool_detections(
         for camp in merged:
             groups[camp] = merged
     pooled = detected.copy()
-    for j, camp in enumerate(camps):
-        if len(groups[camp]) > 1:  # a camp on its own keeps its own column
-            members = [camps.index(other) for other in groups[camp]]
-            pooled[:, j] = detected[:, members].any(axis=1)
+    done = set()
+    for camp in camps:
+        group = groups[camp]
+        if len(group) > 1 and id(group) not in done:  # a camp on its own keeps its own column
+            done.add(id(group))  # one OR per group, written to each member's column
+            members = [camps.index(other) for other in group]
+            pooled[:, sorted(members)] = detected[:, members].any(axis=1)[:, None]
     return pooled

@@ -33,7 +33,7 @@ def ground_picture(model: BorderModel) -> GroundPicture:
         model.theater, near_any(model.theater, *xy(holding_ground(model)), model.params.contact_km),
         model.control_picture.held_cells, model.areas.operating,
         dict(zip(model.pocket_names, model.pocket_masks, strict=True)),
-        {faction: xy(units) for faction, units in by_faction.items()},
+        {faction: xy(units) for faction, units in by_faction.items()}, model.control_picture.ground_memo,
     )
 
 

@@ -39,17 +39,15 @@ def pairwise_km(
     theater: Theater, ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray
 ) -> np.ndarray:
     """Distance in km between every a (rows) and every b (columns)."""
-    mean_row = (ay[:, None] + by[None, :]) // 2
-    dx = (ax[:, None] - bx[None, :]) * theater.km_per_cell_x[mean_row]
-    dy = (ay[:, None] - by[None, :]) * theater.km_per_cell_y
+    dx = (ax[:, None] - bx) * theater.km_x_by_row_sum[ay[:, None] + by]  # east-west at the mean row
+    dy = (ay[:, None] - by) * theater.km_per_cell_y
     return _length(dx, dy)
 
 
 def km_from(theater: Theater, x: int, y: int, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
     """Distance in km from cell (x, y) to every b: ``pairwise_km`` of one point, without its 2-D arrays
     (same arithmetic, so the same floats)."""
-    mean_row = (y + by) // 2
-    dx = (x - bx) * theater.km_per_cell_x[mean_row]
+    dx = (x - bx) * theater.km_x_by_row_sum[y + by]
     dy = (y - by) * theater.km_per_cell_y
     return _length(dx, dy)
 
@@ -89,8 +87,7 @@ def _near_cells(theater: Theater, x: int, y: int, radius_km: float) -> np.ndarra
 
 def pair_km(theater: Theater, ax, ay, bx, by, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """``pairwise_km(...)[i, j]`` for the listed pairs only (same arithmetic, so the same floats)."""
-    mean_row = (ay[i] + by[j]) // 2
-    dx = (ax[i] - bx[j]) * theater.km_per_cell_x[mean_row]
+    dx = (ax[i] - bx[j]) * theater.km_x_by_row_sum[ay[i] + by[j]]
     dy = (ay[i] - by[j]) * theater.km_per_cell_y
     return _length(dx, dy)
 
