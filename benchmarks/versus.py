@@ -34,6 +34,13 @@ for name, days in json.loads(sys.argv[2]):
     c0, w0 = time.process_time(), time.perf_counter()
     sim.run(spec, seed=int(sys.argv[3]))
     out[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - w0, "days": spec.days}
+import tracemalloc
+for name, days in json.loads(sys.argv[2]):  # memory per model: what one run allocates at its peak
+    spec = sim.load(name) if days is None else sim.load(name, set=[f"days={days}"])
+    tracemalloc.start()
+    sim.run(spec, seed=int(sys.argv[3]))
+    out[name]["peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
 print(json.dumps(out))
 """
 
@@ -78,8 +85,9 @@ def compare(old: Path, new: Path, names: list[str], reps: int, days: int | None 
             cpu = statistics.median(r[name]["cpu"] for r in runs[side])
             wall = statistics.median(r[name]["wall"] for r in runs[side])
             days = runs[side][0][name]["days"]
+            peak = statistics.median(r[name]["peak_mb"] for r in runs[side])
             row[side] = {"cpu_s": round(cpu, 4), "wall_s": round(wall, 4), "days": days,
-                         "ms_per_day": round(1000 * cpu / days, 3)}
+                         "ms_per_day": round(1000 * cpu / days, 3), "peak_mb": round(peak, 2)}
         row["speedup"] = round(row["old"]["ms_per_day"] / row["new"]["ms_per_day"], 2)
         table[name] = row
     return table
@@ -103,6 +111,8 @@ WORKLOADS = {
     "discovery sweep (discover_2018)": ["sweep", "experiments/discover_2018.yaml", "--workers", "2"],
     "calibration, quick (calibrate_2017)": ["calibrate", "experiments/calibrate_2017.yaml", "--quick",
                                             "--workers", "2"],
+    "calibration, one generation (calibrate_joint --quick)": ["calibrate", "experiments/calibrate_joint.yaml",
+                                                              "--quick", "--workers", "2"],
 }
 
 
@@ -152,7 +162,9 @@ def block(saved: dict, machine: str) -> str:
     """What docs/performance.md shows between its versus markers: the tables and how they were made."""
     lines = [f"Measured {machine}; before = commit {saved['against']}, after = this tree "
              f"(`python -m benchmarks.versus --against {saved['against']}`), CPU time of `sim.run` per "
-             "day, median of the child processes, taking turns.", "", markdown(saved["table"],
+             "day, median of the child processes, taking turns; memory per model is the peak that one "
+             "run allocates (tracemalloc: the model, its grid cells, its table and summary; the theater, "
+             "shared by every model of a process, is built before).", "", markdown(saved["table"],
                                                                                saved["against"])]
     if saved.get("outputs"):
         o = saved["outputs"]
@@ -177,11 +189,12 @@ def refresh_doc(saved: dict, machine: str, path: Path = DOC) -> bool:
 
 
 def markdown(table: dict, rev: str) -> str:
-    lines = [f"| scenario | days | before ({rev}) ms/day | after ms/day | speed-up |",
-             "|---|---|---|---|---|"]
+    lines = [f"| scenario | days | before ({rev}) ms/day | after ms/day | speed-up | memory per model, "
+             "before / after MB |", "|---|---|---|---|---|---|"]
     for name, row in table.items():
         lines.append(f"| {name} | {row['new']['days']} | {row['old']['ms_per_day']:.2f} | "
-                     f"{row['new']['ms_per_day']:.2f} | {row['speedup']:.2f}x |")
+                     f"{row['new']['ms_per_day']:.2f} | {row['speedup']:.2f}x | "
+                     f"{row['old']['peak_mb']:.1f} / {row['new']['peak_mb']:.1f} |")
     return "\n".join(lines)
 
 
@@ -195,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=int, default=0, metavar="SEEDS",
                         help="also check that seeds 1..SEEDS of every scenario give identical outputs")
     parser.add_argument("--workloads", action="store_true",
-                        help="also time whole sweeps and a quick calibration in both trees (minutes)")
+                        help="also time whole sweeps and quick calibrations in both trees (minutes)")
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON here")
     parser.add_argument("--docs", action="store_true", help=f"refresh the versus block of {DOC.name}")
     args = parser.parse_args(argv)

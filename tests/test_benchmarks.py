@@ -73,6 +73,10 @@ def test_versus_times_both_trees_and_compares_their_outputs(tmp_path):
     row = table["tal_afar_2017"]
     assert row["old"]["days"] == row["new"]["days"] == 3
     assert row["old"]["ms_per_day"] > 0 and row["new"]["ms_per_day"] > 0 and row["speedup"] > 0
+    # the same code in both trees allocates about the same at its peak (the model, its cells, its table;
+    # a cache filled by one tree's import order and not the other's can differ by a few kB)
+    assert row["old"]["peak_mb"] > 0.1
+    assert abs(row["old"]["peak_mb"] - row["new"]["peak_mb"]) <= 0.1 * row["new"]["peak_mb"] + 0.02
     assert same_outputs(other, ROOT, ["tal_afar_2017"], 1) == {"runs": 1, "identical": 1, "differ": []}
     record = other / "sim" / "model" / "record.py"
     text = record.read_text(encoding="utf-8")
