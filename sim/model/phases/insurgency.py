@@ -27,6 +27,7 @@ once a day after the other ISIS decisions; every other cell is left to ``IsisCel
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,17 +43,25 @@ if TYPE_CHECKING:
     from sim.model.agents import IsisCell
 
 
+@functools.lru_cache(maxsize=16)
+def people_nearby(theater) -> np.ndarray:
+    """Thousands of people in each cell and its 8 neighbours (read-only; one field per theater, shared
+    by the models of a process)."""
+    people = uniform_filter(np.asarray(theater.population, dtype=float), size=3, mode="constant") * 9.0
+    people.flags.writeable = False
+    return people
+
+
 class Insurgency:
     """The static ground of an insurgency (cover, people nearby), built once per model."""
 
     def __init__(self, model: BorderModel):
         t = model.theater
-        pop = np.asarray(t.population, dtype=float)
-        cover = (t.terrain == TERRAIN_VALLEY) | ((pop > 0) & (t.terrain != TERRAIN_URBAN))
+        cover = (t.terrain == TERRAIN_VALLEY) | ((t.population > 0) & (t.terrain != TERRAIN_URBAN))
         for hideout in model.scenario.hideouts.values():
             cover |= t.polygon_mask(np.asarray(hideout.polygon))
         self.cover = cover & t.land
-        self.people = uniform_filter(pop, size=3, mode="constant") * 9.0  # the cell and its 8 neighbours
+        self.people = people_nearby(t)
         spec = model.scenario.infiltration
         self.entry = t.cell_of(spec.lon, spec.lat) if spec is not None else None
         self.per_day = spec.fighters_per_week / 7.0 if spec is not None else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -71,13 +72,22 @@ def _scatter(
     return int(np.clip(x, 0, t.width - 1)), int(np.clip(y, 0, t.height - 1))
 
 
+@functools.lru_cache(maxsize=64)
+def km_from_bases(theater, bases: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Km from every cell to the nearest of ``bases`` ((lon, lat) pairs): read-only, and kept per theater
+    and bases, so the models of a process share one field per air force instead of one each."""
+    km = np.min([km_from_lonlat(theater, lon, lat) for lon, lat in bases], axis=0)
+    km.flags.writeable = False
+    return km
+
+
 def place_air_wings(model: BorderModel) -> None:
     """One AirWing per `air:` entry, at its first base (clipped to the grid if the base lies outside)."""
     t = model.theater
     for name, spec in model.scenario.air.items():
         if not spec.bases:
             continue
-        base_km = np.min([km_from_lonlat(t, b.lon, b.lat) for b in spec.bases], axis=0)
+        base_km = km_from_bases(t, tuple((b.lon, b.lat) for b in spec.bases))
         first = spec.bases[0]
         x = int(np.clip(np.searchsorted(t.lon_centers, first.lon), 0, t.width - 1))
         y = int(np.clip(np.searchsorted(t.lat_centers, first.lat), 0, t.height - 1))
