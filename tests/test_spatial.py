@@ -124,3 +124,40 @@ def test_nearest_ground_for_all_units_at_once_is_each_units_own(monkeypatch, edg
             for x, y in asked:
                 alone = picture.nearest(x, y, (xs, ys))
                 assert picture.nearest_isis_ground(x, y, faction, pocket) == alone
+
+
+def test_nearest_ground_kept_while_control_stays_is_right_after_moves_and_for_another_area():
+    """What one day measured on ISIS's ground (``ControlPicture.ground_memo``) serves the next days
+    while control stays the same: units that moved are measured, units that did not are answered from
+    what was kept, and a faction whose operating area changed is measured on its new ground; every
+    answer is the one a single point's search over that ground gives."""
+    import dataclasses
+
+    import sim
+    from sim.model.phases.ground import ground_picture
+
+    model = sim.BorderModel(scenario="pockets_2018", rng=3).run(20)
+    first = ground_picture(model)
+    factions = sorted({u.faction for u in model.ground_units()})
+    for faction in factions:  # the first day fills the memo from every unit's start
+        for x, y in zip(*first.starts[faction], strict=True):
+            first.nearest_isis_ground(int(x), int(y), faction)
+    assert model.control_picture.ground_memo and first.memo is model.control_picture.ground_memo
+
+    rng = np.random.default_rng(0)
+    moved = {f: (np.clip(sx + rng.integers(-3, 4, sx.size), 0, model.theater.width - 1),
+                 np.clip(sy + rng.integers(-3, 4, sy.size), 0, model.theater.height - 1))
+             for f, (sx, sy) in first.starts.items()}
+    narrower = {f: area.copy() for f, area in first.operating.items()}
+    changed = factions[0]
+    narrower[changed][: model.theater.width // 2] = False  # the west half closed to one faction
+    for operating in (first.operating, narrower):
+        later = dataclasses.replace(first, starts=moved, operating=operating, _ground={}, _nearest={})
+        for faction in factions:
+            xs, ys = later.isis_ground(faction)
+            held = first.held
+            keep = operating[faction][held]
+            assert np.array_equal(xs, held[0][keep]) and np.array_equal(ys, held[1][keep])
+            for x, y in [*zip(*moved[faction], strict=True), *zip(*first.starts[faction], strict=True)]:
+                assert later.nearest_isis_ground(int(x), int(y), faction) == later.nearest(int(x), int(y),
+                                                                                           (xs, ys))

@@ -125,7 +125,8 @@ class GroundPicture:
     pocket_masks: Mapping[str, np.ndarray]
     starts: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # faction -> its
     # units' cells when the phase began
-    memo: dict = field(default_factory=dict)  # ControlPicture.ground_memo: kept while control stays
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # ControlPicture.ground_memo:
+    # what was measured on this ground, kept while control stays
     _ground: dict = field(default_factory=dict, compare=False, repr=False)
     _nearest: dict = field(default_factory=dict, compare=False, repr=False)
 
