@@ -24,20 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: What a child runs: import sim from the tree given, warm up, time one run per scenario.
 CHILD = r"""
-import json, sys, time
+import json, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
 import sim
+specs = {name: sim.load(name) if days is None else sim.load(name, set=[f"days={days}"])
+         for name, days in json.loads(sys.argv[2])}
 out = {}
-for name, days in json.loads(sys.argv[2]):
-    spec = sim.load(name) if days is None else sim.load(name, set=[f"days={days}"])
+for name, spec in specs.items():
     sim.run(spec, seed=int(sys.argv[3]))
     c0, w0 = time.process_time(), time.perf_counter()
     sim.run(spec, seed=int(sys.argv[3]))
     out[name] = {"cpu": time.process_time() - c0, "wall": time.perf_counter() - w0, "days": spec.days}
-import tracemalloc
-for name, days in json.loads(sys.argv[2]):  # memory per model: what one run allocates at its peak
-    spec = sim.load(name) if days is None else sim.load(name, set=[f"days={days}"])
-    tracemalloc.start()
+for name, spec in specs.items():  # memory per model: what one run allocates at its peak (after the
+    tracemalloc.start()  # timing, which tracemalloc would slow)
     sim.run(spec, seed=int(sys.argv[3]))
     out[name]["peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()

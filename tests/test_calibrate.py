@@ -213,9 +213,12 @@ quick: {{population: 6, generations: 2}}
 """
 
 
+def _command(out: Path, calibration: Path, *extra: str) -> list[str]:
+    return [str(BIN), "calibrate", str(calibration), "--quick", "--workers", "2", "--out", str(out), *extra]
+
+
 def _calibrate(out: Path, *extra: str, calibration: Path = CALIBRATION) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN), "calibrate", str(calibration), "--quick", "--workers", "2", "--out",
-                           str(out), *extra], capture_output=True, text=True, timeout=600)
+    return subprocess.run(_command(out, calibration, *extra), capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow
@@ -229,8 +232,7 @@ def test_quick_calibration_killed_and_resumed_gives_the_posterior_of_one_left_al
     assert (whole / "params.yaml").is_file() and (whole / "posterior.csv").is_file()
 
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([str(BIN), "calibrate", str(small), "--quick", "--workers", "2", "--out",
-                             str(killed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(_command(killed, small), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     deadline = time.monotonic() + 300
     while _generations(killed / "history.db") < 1 and proc.poll() is None and time.monotonic() < deadline:
