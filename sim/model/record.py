@@ -96,7 +96,7 @@ def daily_row(model: BorderModel) -> dict:
     row["isis_cohesion"] = _r(sum(c.cohesion for c in cells) / len(cells)) if cells else 0.0
     today = model.today
     for key in _counted(model):  # the regime's counters only when the scenario states its facts
-        row[key] = round(float(today.get(key, 0)), 6)  # _r, inline: two dozen a day
+        row[key] = _r(today.get(key, 0))
     row["civilian_harm_total"] = _r(model.totals.get("civilian_harm", 0))  # totals include today
     strength = dict.fromkeys(GROUND_FACTIONS, 0)  # each faction's units summed in unit order
     for unit in model.ground_units():

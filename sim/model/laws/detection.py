@@ -64,5 +64,5 @@ def pool_detections(
         if len(group) > 1 and id(group) not in done:  # a camp on its own keeps its own column
             done.add(id(group))  # one OR per group, written to each member's column
             members = [camps.index(other) for other in group]
-            pooled[:, sorted(members)] = detected[:, members].any(axis=1)[:, None]
+            pooled[:, members] = detected[:, members].any(axis=1)[:, None]
     return pooled
