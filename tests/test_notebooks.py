@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,18 @@ def test_there_is_a_first_hour_notebook_and_it_is_stored_without_outputs():
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         code = [c for c in cells if c["cell_type"] == "code"]
         assert code and all(not c["outputs"] and c["execution_count"] is None for c in code), path.name
+
+
+def test_notebooks_are_valid_and_every_cell_has_its_own_id():
+    """nbformat 4.5 requires a cell id: without one nbformat warns that it will become an error, and
+    Jupyter adds ids of its own when it saves, so a student's first save would change the file."""
+    for path in NOTEBOOKS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
+        ids = [cell.get("id") for cell in nb.cells]
+        assert all(ids) and len(set(ids)) == len(ids), path.name
 
 
 @pytest.mark.slow
