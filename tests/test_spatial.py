@@ -161,3 +161,48 @@ def test_nearest_ground_kept_while_control_stays_is_right_after_moves_and_for_an
             for x, y in [*zip(*moved[faction], strict=True), *zip(*first.starts[faction], strict=True)]:
                 assert later.nearest_isis_ground(int(x), int(y), faction) == later.nearest(int(x), int(y),
                                                                                            (xs, ys))
+
+
+def test_a_step_measured_toward_the_target_only_is_the_step_measured_all_around():
+    """``best_step`` measures only the neighbours that do not move away from the target when they may
+    all be entered; the step is the one that measuring all eight gives (the closest neighbour closer
+    than here, the first of equals in the neighbours' order; else the closest off the trail), near the
+    grid's edges, in areas with holes, from outside the area, with a trail, for targets far and near."""
+    import math
+
+    import sim
+    from sim.model.space.walk import _NEIGHBOUR_STEPS, best_step
+
+    model = sim.BorderModel(scenario="pockets_2018", rng=1)
+    t, p = model.theater, model.params
+    rng = np.random.default_rng(7)
+    cases = 0
+    for _ in range(3000):
+        here = int(rng.integers(0, t.width)), int(rng.integers(0, t.height))
+        if rng.random() < 0.5:  # near edges and corners of the grid
+            here = int(rng.choice([0, 1, t.width - 2, t.width - 1])), int(rng.choice([0, 1, t.height - 1]))
+        reach = int(rng.choice([1, 2, 6, 60]))
+        target = (int(np.clip(here[0] + rng.integers(-reach, reach + 1), 0, t.width - 1)),
+                  int(np.clip(here[1] + rng.integers(-reach, reach + 1), 0, t.height - 1)))
+        allowed = rng.random((t.width, t.height)) < rng.choice([1.0, 0.8, 0.4])
+        neighbours = [(here[0] + dx, here[1] + dy) for dx, dy in _NEIGHBOUR_STEPS]
+        avoid = [c for c in neighbours if rng.random() < 0.3] if rng.random() < 0.5 else []
+        kx = t.km_per_row[here[1]]
+
+        def km(cell, kx=kx, target=target):
+            return math.hypot((target[0] - cell[0]) * kx, (target[1] - cell[1]) * t.km_per_cell_y)
+
+        open_ = [(x, y) for x, y in neighbours if 0 <= x < t.width and 0 <= y < t.height
+                 and (not allowed[here] or allowed[x, y])]
+        closer = [c for c in open_ if km(c) < km(here)]
+        off_trail = [c for c in open_ if c not in avoid]
+        if closer:
+            expected = min(closer, key=km)
+        elif avoid and km(here) != 0 and off_trail:
+            expected = min(off_trail, key=km)
+        else:
+            expected = None
+        step = best_step(model, here, target, allowed, p, avoid=avoid)
+        assert (step and step[0]) == expected, (here, target)
+        cases += expected is not None
+    assert cases > 2000

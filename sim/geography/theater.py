@@ -115,6 +115,12 @@ class Theater:
         terrain[self.river_km < VALLEY_KM] = TERRAIN_VALLEY
         terrain[dense] = TERRAIN_URBAN
         self.terrain = _readonly(terrain)
+        #: Flat masks of the land, its open ground and its built-up ground, which the control pass
+        #: reads at the cells the units reach.
+        urban = (terrain == TERRAIN_URBAN).reshape(-1)
+        self.land_flat = _readonly(self.land.reshape(-1))
+        self.open_land_flat = _readonly(self.land_flat & ~urban)
+        self.urban_land_flat = _readonly(self.land_flat & urban)
         self._disk_mask = functools.lru_cache(maxsize=4096)(self._disk_mask_uncached)
         #: Each country's cells, and Syria by bank of the Euphrates (read-only; zones read them daily).
         self.in_country = {code: _readonly(self.country == code) for code in (*COUNTRY_CODES.values(),

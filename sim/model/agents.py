@@ -235,7 +235,9 @@ class IsisCell(PlacedAgent):
             return
         hooked = model.channels_with("raid_factor")
         hazard = p.raid_rate * self.cohesion
-        if hooked:  # (math.prod of no factor is 1: the same hazard)
+        if len(hooked) == 1:  # (math.prod of one factor is that factor, of none 1: the same hazard)
+            hazard *= hooked[0].raid_factor(model, self, target)
+        elif hooked:
             hazard *= math.prod(ch.raid_factor(model, self, target) for ch in hooked)
         rng = model.streams["isis"]
         if rng.random() >= -math.expm1(-hazard):
@@ -300,7 +302,9 @@ class AirWing(PlacedAgent):
         if self.grounded_until > model.steps:
             return
         rng = model.streams["air"]
-        rate = self.sorties_per_day * math.prod(ch.sortie_factor(model, self.wing) for ch in model.channels)
+        # the channels that change sorties (the others' factor is exactly 1: the same product)
+        rate = self.sorties_per_day * math.prod(ch.sortie_factor(model, self.wing)
+                                                for ch in model.channels_with("sortie_factor"))
         sorties = int(rng.poisson(rate)) if rate > 0 else 0
         if sorties == 0:
             return

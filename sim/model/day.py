@@ -55,11 +55,12 @@ class ControlPicture:
     def __init__(self, control: np.ndarray, cell_area_km2: np.ndarray, pocket_masks) -> None:
         self.control = control.copy()
         self.held = self.control == CONTROL_ISIS
-        self.held_cells = self.held.nonzero()
-        self.labels, count = pockets.label_components(self.held)
+        flat = np.flatnonzero(self.held)  # np.nonzero's cells, in its order, without its 2-D cost
+        self.held_cells = held = (flat // self.control.shape[1], flat % self.control.shape[1])
+        self.labels, count = pockets.label_components(self.held, held)
         self.owner = pockets.match_components(self.labels, count, pocket_masks)
         self.pocket_km2 = pockets.pocket_areas(  # ISIS ground only: every other cell is label 0
-            self.labels[self.held], self.owner, cell_area_km2[self.held], len(pocket_masks)
+            self.labels[held], self.owner, cell_area_km2[held], len(pocket_masks)
         )
         self.isis_km2 = float((cell_area_km2 * self.held).sum())
         self._of: dict[int, np.ndarray] = {CONTROL_ISIS: self.held}
@@ -67,6 +68,9 @@ class ControlPicture:
         #: (faction, pocket), the operating area it was measured in, the ground's cells and the
         #: nearest cell found from each point asked about.
         self.ground_memo: dict = {}
+        #: Fields other modules derive from this control alone (sim.model.space.zones: each camp's
+        #: side of Syria), kept with it; read-only.
+        self.derived: dict = {}
         for array in (self.held, self.labels, self.owner, self.pocket_km2):
             array.flags.writeable = False
 

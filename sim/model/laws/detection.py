@@ -14,6 +14,7 @@ Camps joined by an open channel then pool what they detected (logical OR, closed
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -52,17 +53,26 @@ def pool_detections(
     detected: np.ndarray, camps: Sequence[str], pairs: Iterable[tuple[str, str]]
 ) -> np.ndarray:
     """OR the columns of camps joined by shared-intelligence pairs (transitively)."""
+    pooled = detected.copy()
+    for members in pooled_groups(tuple(camps), tuple(pairs)):  # one OR per group, to each member
+        pooled[:, members] = detected[:, members].any(axis=1)[:, None]
+    return pooled
+
+
+@functools.lru_cache(maxsize=64)
+def pooled_groups(camps: tuple[str, ...], pairs: tuple[tuple[str, str], ...]) -> tuple[list[int], ...]:
+    """The column indices of each group of two or more camps that the pairs join (transitively), in
+    the order of each group's first camp; a camp on its own keeps its own column. The same few pairs
+    come back every day, so the groups are kept by (camps, pairs)."""
     groups = {camp: {camp} for camp in camps}
     for a, b in pairs:
         merged = groups[a] | groups[b]
         for camp in merged:
             groups[camp] = merged
-    pooled = detected.copy()
-    done = set()
+    found, done = [], set()
     for camp in camps:
         group = groups[camp]
-        if len(group) > 1 and id(group) not in done:  # a camp on its own keeps its own column
-            done.add(id(group))  # one OR per group, written to each member's column
-            members = [camps.index(other) for other in group]
-            pooled[:, members] = detected[:, members].any(axis=1)[:, None]
-    return pooled
+        if len(group) > 1 and id(group) not in done:
+            done.add(id(group))
+            found.append([camps.index(other) for other in group])
+    return tuple(found)

@@ -15,18 +15,27 @@ from scipy import ndimage
 _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
-def label_components(isis_held: np.ndarray) -> tuple[np.ndarray, int]:
+def label_components(isis_held: np.ndarray, cells: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> tuple[np.ndarray, int]:
     """Label 8-connected components of the bool field; 0 is background.
 
     Only the box around the held cells is labelled (scipy numbers components in the order of their
     first cell in C order, which the box keeps), then placed in a zero field of the full shape.
+    ``cells``, the held cells in C order (``np.nonzero(isis_held)``) if the caller has them, give
+    the box without scanning the field.
     """
-    rows = np.flatnonzero(isis_held.any(axis=1))
     labels = np.zeros(isis_held.shape, dtype=np.int32)
-    if rows.size == 0:
-        return labels, 0
-    cols = np.flatnonzero(isis_held.any(axis=0))
-    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    if cells is None:
+        rows = np.flatnonzero(isis_held.any(axis=1))
+        if rows.size == 0:
+            return labels, 0
+        cols = np.flatnonzero(isis_held.any(axis=0))
+        box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    else:
+        xs, ys = cells
+        if xs.size == 0:
+            return labels, 0
+        box = slice(int(xs[0]), int(xs[-1]) + 1), slice(int(ys.min()), int(ys.max()) + 1)
     inner, count = ndimage.label(isis_held[box], structure=_EIGHT_CONNECTED)
     labels[box] = inner
     return labels, int(count)

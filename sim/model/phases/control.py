@@ -21,16 +21,22 @@ import numpy as np
 from sim.factions import (
     CONTROL_IRAQ,
     CONTROL_ISIS,
+    CONTROL_NAMES,
     CONTROL_NONE,
     CONTROL_SAA,
     CONTROL_SDF,
     GROUND_FACTIONS,
 )
-from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA, TERRAIN_URBAN
+from sim.geography import COUNTRY_IRAQ, COUNTRY_SYRIA
 from sim.model.day import ControlPicture
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
+
+
+#: By control code: may a unit take a cell so held? ISIS-held and unheld ground only.
+_TAKEABLE = np.isin(np.arange(max(CONTROL_NAMES) + 1), (CONTROL_ISIS, CONTROL_NONE))
+_TAKEABLE.flags.writeable = False
 
 
 def update_control(model: BorderModel) -> None:
@@ -52,33 +58,39 @@ def update_control(model: BorderModel) -> None:
         return
     model.control_inputs = inputs
     flat = control.reshape(-1)  # a view: writes reach the layer
-    presence = np.zeros(flat.size, dtype=bool)
-    if cells:
-        presence[np.concatenate([t.disk_cells(*c.pos, r) for c, r in zip(cells, radii, strict=True)])] = True
-    # ISIS-held or unheld land outside ISIS presence; a cell taken by one unit holds its faction's code
-    # from then on, which no unit may take.
-    takeable = ((flat == CONTROL_ISIS) | (flat == CONTROL_NONE)) & ~presence & t.land.reshape(-1)
-    if p.urban_control_radius_km >= p.control_radius_km:  # one sweep: towns as far as open ground
-        reach = ((p.control_radius_km, takeable),)
-    else:
-        urban = (t.terrain == TERRAIN_URBAN).reshape(-1)
-        reach = ((p.control_radius_km, takeable & ~urban), (p.urban_control_radius_km, takeable & urban))
     occupied = {u.pos for u in units}
     active = [u for u in units if not u.halted]
     if active:
+        presence = np.zeros(flat.size, dtype=bool)
+        if cells:
+            held_by_isis = [t.disk_cells(*c.pos, r) for c, r in zip(cells, radii, strict=True)]
+            presence[np.concatenate(held_by_isis)] = True
         codes = np.array([GROUND_FACTIONS[u.faction].control for u in active], dtype=control.dtype)
+        # One sweep when towns are taken as far as open ground; else open ground to control_radius_km
+        # and built-up ground to urban_control_radius_km (a cell in neither reach is not taken).
+        one = p.urban_control_radius_km >= p.control_radius_km
+        reach = ((p.control_radius_km, t.land_flat),) if one else (
+            (p.control_radius_km, t.open_land_flat), (p.urban_control_radius_km, t.urban_land_flat))
         wheres, owners = [], []
-        for radius, open_to in reach:  # the reaches' cells are disjoint: neither can take the other's,
+        for radius, ground in reach:  # the reaches' cells are disjoint: neither can take the other's,
             disks = [t.disk_cells(*u.pos, radius) for u in active]  # so one pass over both gives each
             where = np.concatenate(disks)  # cell to the first unit of its own reach
             owner = np.repeat(np.arange(len(active)), [len(d) for d in disks])
-            keep = open_to[where]
+            # takeable: ISIS-held or unheld ground of the reach's kind outside ISIS presence (a cell
+            # taken by one unit holds its faction's code from then on, which no unit may take), read
+            # at these cells only
+            keep = _TAKEABLE[flat[where]] & ground[where] & ~presence[where]
             wheres.append(where[keep])
             owners.append(owner[keep])
-        where, owner = (wheres[0], owners[0]) if len(reach) == 1 else (np.concatenate(wheres),
-                                                                       np.concatenate(owners))
-        taken, first = np.unique(where, return_index=True)  # stable: the first unit in order
-        flat[taken] = codes[owner[first]]
+        where, owner = (wheres[0], owners[0]) if one else (np.concatenate(wheres), np.concatenate(owners))
+        # each cell to its first unit in order: a stable sort keeps a cell's units in order, and the
+        # first of each run of equal cells is taken (what np.unique(..., return_index=True) gives)
+        order = where.argsort(kind="stable")
+        ranked = where[order]
+        first = np.empty(ranked.size, dtype=bool)
+        first[:1] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+        flat[ranked[first]] = codes[owner[order[first]]]
     for cell in cells:
         if cell.pos not in occupied:
             control[cell.pos] = CONTROL_ISIS

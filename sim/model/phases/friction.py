@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 def incident_probability(model: BorderModel, rate: float) -> float:
     """1 - exp(-rate * F): ``rate`` is ``incident_rate`` (ground clashes) or ``air_incident_rate``."""
-    hazard = rate * math.prod(c.incident_factor(model) for c in model.channels)
+    hazard = rate * math.prod(c.incident_factor(model) for c in model.channels_with("incident_factor"))
     return -math.expm1(-hazard)
 
 

@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 _NEIGHBOUR_STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
+def _sign(v: int) -> int:
+    return (v > 0) - (v < 0)
+
+
+#: By the signs (sx, sy) of the way to the target, the neighbours not moving away from it on either
+#: axis (dx in {0, sx}, dy in {0, sy}), in ``_NEIGHBOUR_STEPS`` order: ``_TOWARD[sx + 1][sy + 1]``.
+_TOWARD = tuple(tuple(tuple(step for step in _NEIGHBOUR_STEPS
+                            if step[0] in (0, sx) and step[1] in (0, sy))
+                      for sy in (-1, 0, 1)) for sx in (-1, 0, 1))
+
+
 def best_step(
     model: BorderModel,
     here: tuple[int, int],
@@ -48,7 +59,17 @@ def best_step(
     hypot = math.hypot
     here_d = hypot((tx - x0) * kx, (ty - y0) * ky)
     best, best_d = None, here_d
-    for dx, dy in _NEIGHBOUR_STEPS:
+    # A neighbour that moves away from the target on an axis is strictly farther than the one that
+    # keeps that axis's coordinate (a cell's step in km is far above a distance's rounding), so when
+    # the neighbours toward the target may all be entered, the closest is among them, the first of
+    # equals still first; otherwise every neighbour is measured.
+    steps = _TOWARD[_sign(tx - x0) + 1][_sign(ty - y0) + 1]
+    for dx, dy in steps:
+        x, y = x0 + dx, y0 + dy
+        if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
+            steps = _NEIGHBOUR_STEPS
+            break
+    for dx, dy in steps:
         x, y = x0 + dx, y0 + dy
         if x < 0 or y < 0 or x >= width or y >= height or (here_allowed and not allowed[x, y]):
             continue

@@ -23,15 +23,26 @@ def iraq(model: BorderModel) -> np.ndarray:
 
 
 def sdf_side(model: BorderModel) -> np.ndarray:
-    """Syria north/east of the Euphrates, plus any SDF-held ground."""
-    t = model.theater
-    return t.syria_left_bank | (t.in_country[COUNTRY_SYRIA] & model.control_picture.held_by(CONTROL_SDF))
+    """Syria north/east of the Euphrates, plus any SDF-held ground (read-only)."""
+    return _side(model, model.theater.syria_left_bank, CONTROL_SDF)
 
 
 def saa_side(model: BorderModel) -> np.ndarray:
-    """Syria south/west of the Euphrates, plus any SAA-held ground."""
-    t = model.theater
-    return t.syria_right_bank | (t.in_country[COUNTRY_SYRIA] & model.control_picture.held_by(CONTROL_SAA))
+    """Syria south/west of the Euphrates, plus any SAA-held ground (read-only)."""
+    return _side(model, model.theater.syria_right_bank, CONTROL_SAA)
+
+
+def _side(model: BorderModel, bank: np.ndarray, code: int) -> np.ndarray:
+    """``bank`` plus the Syrian ground held by ``code``: a pure function of control, so kept on the
+    control picture (``ControlPicture.derived``) for as long as control stays as it is."""
+    picture = model.control_picture
+    side = picture.derived.get(("side", code))
+    if side is None:
+        t = model.theater
+        side = bank | (t.in_country[COUNTRY_SYRIA] & picture.held_by(code))
+        side.flags.writeable = False
+        picture.derived["side", code] = side
+    return side
 
 
 def base_strike_zone(model: BorderModel, wing: str) -> np.ndarray:
