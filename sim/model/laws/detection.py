@@ -54,13 +54,14 @@ def pool_detections(
 ) -> np.ndarray:
     """OR the columns of camps joined by shared-intelligence pairs (transitively)."""
     pooled = detected.copy()
-    for members in pooled_groups(tuple(camps), tuple(pairs)):  # one OR per group, to each member
+    for group in pooled_groups(tuple(camps), tuple(pairs)):  # one OR per group, to each member
+        members = list(group)
         pooled[:, members] = detected[:, members].any(axis=1)[:, None]
     return pooled
 
 
 @functools.lru_cache(maxsize=64)
-def pooled_groups(camps: tuple[str, ...], pairs: tuple[tuple[str, str], ...]) -> tuple[list[int], ...]:
+def pooled_groups(camps: tuple[str, ...], pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[int, ...], ...]:
     """The column indices of each group of two or more camps that the pairs join (transitively), in
     the order of each group's first camp; a camp on its own keeps its own column. The same few pairs
     come back every day, so the groups are kept by (camps, pairs)."""
@@ -74,5 +75,5 @@ def pooled_groups(camps: tuple[str, ...], pairs: tuple[tuple[str, str], ...]) ->
         group = groups[camp]
         if len(group) > 1 and id(group) not in done:
             done.add(id(group))
-            found.append([camps.index(other) for other in group])
+            found.append(tuple(camps.index(other) for other in group))
     return tuple(found)
