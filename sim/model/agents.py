@@ -235,9 +235,7 @@ class IsisCell(PlacedAgent):
             return
         hooked = model.channels_with("raid_factor")
         hazard = p.raid_rate * self.cohesion
-        if len(hooked) == 1:  # (math.prod of one factor is that factor, of none 1: the same hazard)
-            hazard *= hooked[0].raid_factor(model, self, target)
-        elif hooked:
+        if hooked:  # (math.prod of no factor is 1: the same hazard)
             hazard *= math.prod(ch.raid_factor(model, self, target) for ch in hooked)
         rng = model.streams["isis"]
         if rng.random() >= -math.expm1(-hazard):

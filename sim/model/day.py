@@ -63,14 +63,13 @@ class ControlPicture:
             self.labels[held], self.owner, cell_area_km2[held], len(pocket_masks)
         )
         self.isis_km2 = float((cell_area_km2 * self.held).sum())
-        self._of: dict[int, np.ndarray] = {CONTROL_ISIS: self.held}
         #: What ``GroundPicture`` measured on this ground, kept while control stays as it is: by
         #: (faction, pocket), the operating area it was measured in, the ground's cells and the
         #: nearest cell found from each point asked about.
         self.ground_memo: dict = {}
-        #: Fields other modules derive from this control alone (sim.model.space.zones: each camp's
-        #: side of Syria), kept with it; read-only.
-        self.derived: dict = {}
+        #: Fields derived from this control alone, kept with it (``kept``): each control code's cells,
+        #: each camp's side of Syria (sim.model.space.zones).
+        self.derived: dict = {("held", CONTROL_ISIS): self.held}
         for array in (self.held, self.labels, self.owner, self.pocket_km2):
             array.flags.writeable = False
 
@@ -79,11 +78,16 @@ class ControlPicture:
 
     def held_by(self, code: int) -> np.ndarray:
         """Bool field of the cells held by control ``code`` (read-only)."""
-        if code not in self._of:
-            mask = self.control == code
-            mask.flags.writeable = False
-            self._of[code] = mask
-        return self._of[code]
+        return self.kept(("held", code), lambda: self.control == code)
+
+    def kept(self, key, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """The field ``make()`` gives, a pure function of this control: made the first time ``key`` is
+        asked for, then kept (read-only) for as long as control stays as it is."""
+        found = self.derived.get(key)
+        if found is None:
+            found = self.derived[key] = make()
+            found.flags.writeable = False
+        return found
 
 
 @dataclass(frozen=True)

@@ -34,15 +34,9 @@ def saa_side(model: BorderModel) -> np.ndarray:
 
 def _side(model: BorderModel, bank: np.ndarray, code: int) -> np.ndarray:
     """``bank`` plus the Syrian ground held by ``code``: a pure function of control, so kept on the
-    control picture (``ControlPicture.derived``) for as long as control stays as it is."""
-    picture = model.control_picture
-    side = picture.derived.get(("side", code))
-    if side is None:
-        t = model.theater
-        side = bank | (t.in_country[COUNTRY_SYRIA] & picture.held_by(code))
-        side.flags.writeable = False
-        picture.derived["side", code] = side
-    return side
+    control picture for as long as control stays as it is."""
+    picture, syria = model.control_picture, model.theater.in_country[COUNTRY_SYRIA]
+    return picture.kept(("side", code), lambda: bank | (syria & picture.held_by(code)))
 
 
 def base_strike_zone(model: BorderModel, wing: str) -> np.ndarray:
